@@ -1,0 +1,504 @@
+"""The model (rubric), rounds, participants, their private scores, and agreed scores."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from communities.models import Community, FocalIssue, Stakeholder
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from communities.models import User
+
+MIN_LEVEL = 1
+MAX_LEVEL = 5
+LEVELS = range(MIN_LEVEL, MAX_LEVEL + 1)
+REASON_MAX_LENGTH = 5000
+
+
+def hash_token(token: str) -> str:
+    """Only the SHA-256 of a personal link is stored; the link itself is shown once."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> str:
+    # 32 bytes = 256 bits from the OS's CSPRNG, URL-safe.
+    return secrets.token_urlsafe(32)
+
+
+def add_months(day: date, months: int) -> date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    # Clamp to the month's last day (31 Aug + 18 months = 28/29 Feb).
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return day.replace(year=year, month=month, day=min(day.day, candidate))
+        except ValueError:
+            continue
+    raise ValueError(day)  # pragma: no cover
+
+
+class Rubric(models.Model):
+    """A version of the System Maturity Model. Rounds keep the version they were scored on."""
+
+    version = models.CharField(_("version"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    source = models.CharField(_("source"), max_length=200, blank=True)
+    is_current = models.BooleanField(_("current"), default=False)
+    published_on = models.DateField(_("published on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_current"], condition=Q(is_current=True), name="rubric_one_current"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.version})"
+
+    @classmethod
+    def current(cls) -> Rubric:
+        return cls.objects.get(is_current=True)
+
+
+class Dimension(models.Model):
+    rubric = models.ForeignKey(Rubric, on_delete=models.CASCADE, related_name="dimensions")
+    number = models.PositiveSmallIntegerField(_("number"))
+    name = models.CharField(_("name"), max_length=120)
+    # The paper score sheet prints names in capitals with its own line breaks.
+    sheet_label = models.CharField(_("score sheet label"), max_length=120)
+
+    class Meta:
+        ordering = ["rubric", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rubric", "number"], name="dimension_unique_number_per_rubric"
+            ),
+            models.CheckConstraint(
+                condition=Q(number__gte=1), name="dimension_number_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.name}"
+
+
+class LevelDescriptor(models.Model):
+    dimension = models.ForeignKey(Dimension, on_delete=models.CASCADE, related_name="levels")
+    level = models.PositiveSmallIntegerField(_("level"))
+    text = models.TextField(_("description"))
+
+    class Meta:
+        ordering = ["dimension", "level"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dimension", "level"], name="level_descriptor_unique_level"
+            ),
+            models.CheckConstraint(
+                condition=Q(level__gte=MIN_LEVEL) & Q(level__lte=MAX_LEVEL),
+                name="level_descriptor_level_1_to_5",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dimension.name} – {self.level}"
+
+
+LEVEL_LABELS = {1: _("just getting started"), 5: _("really doing well")}
+
+
+class TransitionError(Exception):
+    """A status change the lifecycle does not allow."""
+
+
+class AssessmentQuerySet(models.QuerySet["Assessment"]):
+    def visible_to(self, user: User | AnonymousUser) -> AssessmentQuerySet:
+        return self.filter(community__in=Community.objects.visible_to(user))
+
+    def finalised(self) -> AssessmentQuerySet:
+        return self.filter(status=Assessment.Status.FINALISED)
+
+
+class Assessment(models.Model):
+    """A round: one community, one focal issue, scored against one rubric version."""
+
+    class Kind(models.TextChoices):
+        BASELINE = "baseline", _("Baseline")
+        REVIEW = "review", _("Review")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        COLLECTING = "collecting", _("Collecting private scores")
+        WORKSHOP = "workshop", _("Consensus workshop")
+        FINALISED = "finalised", _("Finalised")
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="assessments"
+    )
+    focal_issue = models.ForeignKey(
+        FocalIssue, on_delete=models.PROTECT, related_name="assessments"
+    )
+    rubric = models.ForeignKey(Rubric, on_delete=models.PROTECT, related_name="assessments")
+    title = models.CharField(_("title"), max_length=120, help_text=_('e.g. "2022 baseline"'))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
+    deadline = models.DateField(_("deadline for private scores"), null=True, blank=True)
+    workshop_date = models.DateField(_("workshop date"), null=True, blank=True)
+    previous = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The community's previous finalised round, for comparison."),
+    )
+    next_review_due = models.DateField(_("next review due"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    collection_opened_at = models.DateTimeField(null=True, blank=True)
+    collection_closed_at = models.DateTimeField(null=True, blank=True)
+    finalised_at = models.DateTimeField(null=True, blank=True)
+    # Workshop state shared by presenter and follow-along views.
+    current_dimension = models.PositiveSmallIntegerField(default=1)
+    spread_revealed = models.BooleanField(default=False)
+    room_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    # Seeds the stable shuffle of anonymous reasons, so order never reveals who wrote when.
+    shuffle_seed = models.BigIntegerField(default=0, editable=False)
+
+    objects = AssessmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(current_dimension__gte=1), name="assessment_current_dimension_positive"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="finalised") | Q(finalised_at__isnull=False),
+                name="assessment_finalised_has_timestamp",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["community", "status", "-finalised_at"], name="assessment_comm_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.community.name}: {self.title}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.shuffle_seed:
+            self.shuffle_seed = secrets.randbits(62)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("assessments:round", kwargs={"code": self.code})
+
+    @property
+    def is_finalised(self) -> bool:
+        return self.status == self.Status.FINALISED
+
+    @property
+    def is_collecting(self) -> bool:
+        return self.status == self.Status.COLLECTING
+
+    # Lifecycle: draft → collecting → workshop → finalised; reopen is explicit and audited.
+    _TRANSITIONS: dict[str, set[str]] = {
+        Status.DRAFT: {Status.COLLECTING},
+        Status.COLLECTING: {Status.WORKSHOP},
+        Status.WORKSHOP: {Status.FINALISED, Status.COLLECTING},
+        Status.FINALISED: {Status.WORKSHOP},
+    }
+
+    def _move(self, to: str) -> str:
+        if to not in self._TRANSITIONS[self.status]:
+            raise TransitionError(
+                _("A round cannot go from “%(from)s” to “%(to)s”.")
+                % {"from": self.get_status_display(), "to": self.Status(to).label}
+            )
+        before, self.status = self.status, to
+        return before
+
+    def open_collection(self) -> None:
+        self._move(self.Status.COLLECTING)
+        self.collection_opened_at = self.collection_opened_at or timezone.now()
+        self.save(update_fields=["status", "collection_opened_at"])
+
+    def close_collection(self) -> None:
+        self._move(self.Status.WORKSHOP)
+        self.collection_closed_at = timezone.now()
+        self.save(update_fields=["status", "collection_closed_at"])
+
+    def finalise(self, *, next_review_due: date | None = None) -> None:
+        self._move(self.Status.FINALISED)
+        self.finalised_at = timezone.now()
+        self.next_review_due = next_review_due or add_months(
+            timezone.localdate(), settings.SMM_NEXT_REVIEW_MONTHS
+        )
+        self.save(update_fields=["status", "finalised_at", "next_review_due"])
+
+    def reopen(self) -> None:
+        self._move(self.Status.WORKSHOP)
+        self.finalised_at = None
+        self.save(update_fields=["status", "finalised_at"])
+
+    def issue_room_token(self) -> str:
+        token = new_token()
+        self.room_token_hash = hash_token(token)
+        self.save(update_fields=["room_token_hash"])
+        return token
+
+    @property
+    def file_stem(self) -> str:
+        """e.g. smm-halton-2022-baseline"""
+        from django.utils.text import slugify
+
+        return f"smm-{self.community.slug}-{slugify(self.title)}"
+
+
+class ParticipantQuerySet(models.QuerySet["Participant"]):
+    def submitted(self) -> ParticipantQuerySet:
+        return self.filter(submitted_at__isnull=False)
+
+
+class Participant(models.Model):
+    """A stakeholder invited to a round. Reached through a personal link whose hash is kept."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="participants"
+    )
+    stakeholder = models.ForeignKey(
+        Stakeholder, on_delete=models.PROTECT, related_name="participations"
+    )
+    # Snapshot at invitation, so breakdowns and erasure never change a round's figures.
+    sector = models.CharField(max_length=30)
+    token_hash = models.CharField(max_length=64, unique=True)
+    token_issued_at = models.DateTimeField(default=timezone.now)
+    invited_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    draft_saved_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Set when a facilitator typed in this person's paper sheet."),
+    )
+
+    objects = ParticipantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["stakeholder__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "stakeholder"], name="participant_unique_per_round"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stakeholder.name} in {self.assessment.title}"
+
+    def issue_token(self) -> str:
+        """Give the participant a new personal link; any earlier link stops working."""
+        if self.token_hash and self.pk:
+            RevokedLink.objects.get_or_create(token_hash=self.token_hash, participant=self)
+        token = new_token()
+        self.token_hash = hash_token(token)
+        self.token_issued_at = timezone.now()
+        if self.pk:
+            self.save(update_fields=["token_hash", "token_issued_at"])
+        return token
+
+    @property
+    def status_label(self) -> str:
+        if self.submitted_at:
+            return str(_("Submitted"))
+        if self.draft_saved_at:
+            return str(_("Saved a draft"))
+        if self.opened_at:
+            return str(_("Opened"))
+        if self.invited_at:
+            return str(_("Invited"))
+        return str(_("Not yet invited"))
+
+
+class RevokedLink(models.Model):
+    """Hashes of links replaced by a re-issue, so an old link says "revoked" (410), not 404."""
+
+    token_hash = models.CharField(max_length=64, unique=True)
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="revoked_links"
+    )
+    revoked_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"revoked link of {self.participant_id}"
+
+
+class IndividualScore(models.Model):
+    """One participant's private view of one dimension. Never shown with their name to anyone
+    but themselves."""
+
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="scores"
+    )
+    dimension = models.ForeignKey(Dimension, on_delete=models.PROTECT, related_name="+")
+    level = models.PositiveSmallIntegerField(_("level"), null=True, blank=True)
+    not_sure = models.BooleanField(_("not sure"), default=False)
+    reason = models.TextField(_("why"), blank=True, max_length=REASON_MAX_LENGTH)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["dimension__number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "dimension"], name="individual_score_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(level__isnull=True)
+                | (Q(level__gte=MIN_LEVEL) & Q(level__lte=MAX_LEVEL)),
+                name="individual_score_level_1_to_5",
+            ),
+            models.CheckConstraint(
+                condition=~(Q(level__isnull=False) & Q(not_sure=True)),
+                name="individual_score_level_or_not_sure",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"score {self.pk}"
+
+    @property
+    def is_answered(self) -> bool:
+        return self.level is not None or self.not_sure
+
+
+class ConsensusScore(models.Model):
+    """The community's agreed level for one dimension, with the reasons."""
+
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="consensus_scores"
+    )
+    dimension = models.ForeignKey(Dimension, on_delete=models.PROTECT, related_name="+")
+    level = models.PositiveSmallIntegerField(_("agreed level"))
+    reason = models.TextField(_("why we scored it this way"), max_length=REASON_MAX_LENGTH)
+    dissent = models.TextField(_("note of dissent"), blank=True, max_length=REASON_MAX_LENGTH)
+    is_priority = models.BooleanField(_("priority"), default=False)
+    # Bumped on every save so a second facilitator's stale form is detected, not applied.
+    version = models.PositiveIntegerField(default=1)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["dimension__number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "dimension"], name="consensus_unique_per_dimension"
+            ),
+            models.CheckConstraint(
+                condition=Q(level__gte=MIN_LEVEL) & Q(level__lte=MAX_LEVEL),
+                name="consensus_level_1_to_5",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assessment}: {self.dimension.name} = {self.level}"
+
+
+class PriorityAction(models.Model):
+    consensus = models.ForeignKey(
+        ConsensusScore, on_delete=models.CASCADE, related_name="actions"
+    )
+    action = models.TextField(_("next step"), max_length=2000)
+    owner = models.CharField(_("owner"), max_length=200)
+    review_date = models.DateField(_("review date"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.action[:60]
+
+
+class AuditEvent(models.Model):
+    """Who did what, when. Written by services, never edited."""
+
+    class Verb(models.TextChoices):
+        ROUND_CREATED = "round-created", _("Round created")
+        STATUS_CHANGED = "status-changed", _("Status changed")
+        REOPENED = "reopened", _("Round reopened")
+        CONSENSUS_SAVED = "consensus-saved", _("Agreed score saved")
+        PRIORITY_SAVED = "priority-saved", _("Priorities changed")
+        PAPER_ENTRY = "paper-entry", _("Paper sheet entered on someone's behalf")
+        LINK_ISSUED = "link-issued", _("Personal link issued")
+        LINK_REISSUED = "link-reissued", _("Personal link re-issued")
+        INVITATION_SENT = "invitation-sent", _("Invitation sent")
+        REMINDER_SENT = "reminder-sent", _("Reminder sent")
+        EXPORTED = "exported", _("Data exported")
+        DATA_EXPORTED = "data-exported", _("Personal data exported")
+        ERASED = "erased", _("Personal data erased")
+        COMMUNITY_CHANGED = "community-changed", _("Community data changed")
+
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, null=True, blank=True, related_name="audit_events"
+    )
+    community = models.ForeignKey(
+        Community, on_delete=models.CASCADE, null=True, blank=True, related_name="audit_events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    verb = models.CharField(max_length=30, choices=Verb.choices)
+    summary = models.CharField(max_length=300)
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.summary
+
+
+def audit(
+    *,
+    verb: str,
+    summary: str,
+    actor: User | AnonymousUser | None = None,
+    assessment: Assessment | None = None,
+    community: Community | None = None,
+    detail: dict[str, Any] | None = None,
+) -> AuditEvent:
+    return AuditEvent.objects.create(
+        verb=verb,
+        summary=summary[:300],
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        assessment=assessment,
+        community=community or (assessment.community if assessment else None),
+        detail=detail or {},
+    )

@@ -1,0 +1,56 @@
+"""The one place that decides who may read or change a community or a round.
+
+Views fetch through these helpers so that no view can forget a check. Facilitators who are not
+members get 404, so a community's existence is not revealed; evaluators may read everything but
+get 403 on any write.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+
+from .models import Community
+
+if TYPE_CHECKING:
+    from assessments.models import Assessment
+
+
+def can_write(request: HttpRequest, community: Community) -> bool:
+    user = request.user
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    if user.is_evaluator:  # type: ignore[union-attr]
+        return False
+    return community.memberships.filter(user=user).exists()
+
+
+def get_community_for(request: HttpRequest, slug: str, *, write: bool = False) -> Community:
+    try:
+        community = Community.objects.visible_to(request.user).get(slug=slug)
+    except Community.DoesNotExist:
+        raise Http404 from None
+    if write and not can_write(request, community):
+        raise PermissionDenied
+    return community
+
+
+def get_assessment_for(request: HttpRequest, code: UUID, *, write: bool = False) -> Assessment:
+    from assessments.models import Assessment
+
+    try:
+        assessment = (
+            Assessment.objects.visible_to(request.user)
+            .select_related("community", "focal_issue", "rubric", "previous")
+            .get(code=code)
+        )
+    except Assessment.DoesNotExist:
+        raise Http404 from None
+    if write and not can_write(request, assessment.community):
+        raise PermissionDenied
+    return assessment
