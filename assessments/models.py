@@ -88,9 +88,7 @@ class Dimension(models.Model):
             models.UniqueConstraint(
                 fields=["rubric", "number"], name="dimension_unique_number_per_rubric"
             ),
-            models.CheckConstraint(
-                condition=Q(number__gte=1), name="dimension_number_positive"
-            ),
+            models.CheckConstraint(condition=Q(number__gte=1), name="dimension_number_positive"),
         ]
 
     def __str__(self) -> str:
@@ -147,9 +145,7 @@ class Assessment(models.Model):
         FINALISED = "finalised", _("Finalised")
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    community = models.ForeignKey(
-        Community, on_delete=models.PROTECT, related_name="assessments"
-    )
+    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="assessments")
     focal_issue = models.ForeignKey(
         FocalIssue, on_delete=models.PROTECT, related_name="assessments"
     )
@@ -198,7 +194,9 @@ class Assessment(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["community", "status", "-finalised_at"], name="assessment_comm_status"),
+            models.Index(
+                fields=["community", "status", "-finalised_at"], name="assessment_comm_status"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -361,9 +359,7 @@ class IndividualScore(models.Model):
     """One participant's private view of one dimension. Never shown with their name to anyone
     but themselves."""
 
-    participant = models.ForeignKey(
-        Participant, on_delete=models.CASCADE, related_name="scores"
-    )
+    participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="scores")
     dimension = models.ForeignKey(Dimension, on_delete=models.PROTECT, related_name="+")
     level = models.PositiveSmallIntegerField(_("level"), null=True, blank=True)
     not_sure = models.BooleanField(_("not sure"), default=False)
@@ -430,9 +426,7 @@ class ConsensusScore(models.Model):
 
 
 class PriorityAction(models.Model):
-    consensus = models.ForeignKey(
-        ConsensusScore, on_delete=models.CASCADE, related_name="actions"
-    )
+    consensus = models.ForeignKey(ConsensusScore, on_delete=models.CASCADE, related_name="actions")
     action = models.TextField(_("next step"), max_length=2000)
     owner = models.CharField(_("owner"), max_length=200)
     review_date = models.DateField(_("review date"), null=True, blank=True)

@@ -152,9 +152,7 @@ class FocalIssue(models.Model):
         CLOSED = "closed", _("Closed")
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    community = models.ForeignKey(
-        Community, on_delete=models.CASCADE, related_name="focal_issues"
-    )
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="focal_issues")
     title = models.CharField(_("title"), max_length=200)
     area = models.CharField(
         _("area"),
@@ -190,9 +188,7 @@ class FocalIssue(models.Model):
 
 class Organisation(models.Model):
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    community = models.ForeignKey(
-        Community, on_delete=models.CASCADE, related_name="organisations"
-    )
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="organisations")
     name = models.CharField(_("name"), max_length=200)
     sector = models.CharField(_("sector"), max_length=30, choices=Sector.choices)
     is_active = models.BooleanField(_("active"), default=True)
@@ -221,9 +217,7 @@ class Stakeholder(models.Model):
     """A person in a community's network. No account: they score through personal links."""
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    community = models.ForeignKey(
-        Community, on_delete=models.CASCADE, related_name="stakeholders"
-    )
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="stakeholders")
     name = models.CharField(_("name"), max_length=200)
     email = models.EmailField(_("email"), blank=True)
     organisation = models.ForeignKey(
@@ -266,9 +260,7 @@ class Membership(models.Model):
     """A user who facilitates a community."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
-    community = models.ForeignKey(
-        Community, on_delete=models.CASCADE, related_name="memberships"
-    )
+    community = models.ForeignKey(Community, on_delete=models.CASCADE, related_name="memberships")
     is_local_lead = models.BooleanField(_("Local Implementation Lead"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
