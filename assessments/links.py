@@ -1,0 +1,65 @@
+"""Personal links: turning a `/s/<token>/` into a participant, or a clear refusal.
+
+Lookups are rate limited per client address so that guessing tokens is pointless (and 256-bit
+tokens make it hopeless anyway).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+from django.utils import timezone
+
+from .models import Participant, RevokedLink, hash_token
+
+
+class LinkError(Exception):
+    """A personal link that cannot be used; `status` is the HTTP status to answer with."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def client_address(request: HttpRequest) -> str:
+    # REMOTE_ADDR only: X-Forwarded-For is set by clients too, so trusting it would let a
+    # guesser rotate addresses. Behind a proxy, the proxy must set REMOTE_ADDR correctly.
+    return request.META.get("REMOTE_ADDR", "unknown")
+
+
+def check_rate_limit(request: HttpRequest, bucket: str = "link") -> None:
+    window = int(timezone.now().timestamp() // 60)
+    key = f"ratelimit:{bucket}:{client_address(request)}:{window}"
+    count = cache.get_or_set(key, 0, timeout=120)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between get_or_set and incr
+        cache.set(key, 1, timeout=120)
+        count = 1
+    if count > settings.SMM_TOKEN_LOOKUPS_PER_MINUTE:
+        raise LinkError(429, "Too many requests. Please wait a minute and try again.")
+
+
+def participant_for_token(request: HttpRequest, token: str) -> Participant:
+    """The participant behind a personal link, or LinkError(404 unknown / 410 revoked / 429)."""
+    check_rate_limit(request)
+    token_hash = hash_token(token)
+    participant = (
+        Participant.objects.select_related(
+            "stakeholder", "assessment__community", "assessment__focal_issue", "assessment__rubric"
+        )
+        .filter(token_hash=token_hash)
+        .first()
+    )
+    if participant is None:
+        if RevokedLink.objects.filter(token_hash=token_hash).exists():
+            raise LinkError(
+                410,
+                "This link has been replaced by a newer one. Ask your facilitator for a new link.",
+            )
+        raise LinkError(404, "We could not find this link. Ask your facilitator for a new link.")
+    if participant.stakeholder.erased_at is not None:
+        raise LinkError(410, "This link is no longer active. Ask your facilitator for a new link.")
+    return participant
