@@ -1,4 +1,4 @@
-from .views import reports, rounds, stakeholder, workshop
+from .views import audit, privacy, reports, rounds, stakeholder, workshop
 
 app_name = "assessments"
 
@@ -7,4 +7,6 @@ urlpatterns = [
     *stakeholder.urlpatterns,
     *workshop.urlpatterns,
     *reports.urlpatterns,
+    *audit.urlpatterns,
+    *privacy.urlpatterns,
 ]
