@@ -11,7 +11,7 @@ PYTHON ?= $(shell for p in $$HOME/.pyenv/versions/3.13*/bin/python3 $$HOME/.pyen
 PG_URL ?= postgres://postgres@127.0.0.1:5432/smm
 PYTEST_ARGS ?=
 
-.PHONY: help run test lint typecheck migrations-check test-sqlite test-postgres system-deps demo prod-check bench clean
+.PHONY: browser-deps help run test lint typecheck migrations-check test-sqlite test-postgres system-deps demo prod-check bench clean
 
 help:
 	@echo "make run   - set up and serve the demo on http://127.0.0.1:8000 (SQLite)"
@@ -27,6 +27,9 @@ $(VENV)/.installed: pyproject.toml
 # WeasyPrint needs Pango/HarfBuzz; the browser tests need Chromium. Installed with apt when we can.
 system-deps:
 	@bash scripts/system-deps.sh
+
+browser-deps:
+	@bash scripts/system-deps.sh --browser
 
 demo: $(VENV)/.installed system-deps
 	$(PY) manage.py migrate --noinput -v0
@@ -49,11 +52,11 @@ typecheck: $(VENV)/.installed
 migrations-check: $(VENV)/.installed
 	DJANGO_SETTINGS_MODULE=smm_site.settings.test $(PY) manage.py makemigrations --check --dry-run
 
-test-sqlite: $(VENV)/.installed system-deps
+test-sqlite: $(VENV)/.installed system-deps browser-deps
 	@echo "=== pytest on SQLite ==="
 	env -u DATABASE_URL $(VENV)/bin/pytest $(PYTEST_ARGS)
 
-test-postgres: $(VENV)/.installed system-deps
+test-postgres: $(VENV)/.installed system-deps browser-deps
 	@echo "=== pytest on PostgreSQL ==="
 	@url="$${DATABASE_URL:-$(PG_URL)}"; \
 	if $(PY) scripts/db_reachable.py "$$url"; then \

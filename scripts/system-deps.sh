@@ -6,7 +6,10 @@ need=()
 ldconfig -p 2>/dev/null | grep -q "libpango-1.0" || need+=(libpango-1.0-0 libpangoft2-1.0-0)
 ldconfig -p 2>/dev/null | grep -q "libharfbuzz-subset" || need+=(libharfbuzz-subset0)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
-[ -x /usr/bin/chromium ] || need+=(chromium)
+# Chromium only for the tests (`system-deps.sh --browser`), not for `make run`.
+if [ "${1:-}" = "--browser" ]; then
+  [ -x /usr/bin/chromium ] || need+=(chromium)
+fi
 fc-list 2>/dev/null | grep -qi dejavu || need+=(fonts-dejavu-core)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
