@@ -1,3 +1,346 @@
-from django.urls import URLPattern
+"""Facilitators run a round: create it, pick people, issue links, invite, remind, move it on.
 
-urlpatterns: list[URLPattern] = []
+Pages here show who has and has not submitted, never what anyone answered.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from communities.access import can_write, get_assessment_for, get_community_for
+
+from ..forms.rounds import ParticipantsAddForm, RoundForm, StakeholderFilterForm
+from ..forms.scoring import PaperSheetForm
+from ..models import Assessment, Participant, TransitionError
+from ..rounds import (
+    RoundError,
+    invitations_send,
+    participant_issue_link,
+    participants_add,
+    personal_link,
+    reminders_send,
+    round_create,
+    round_move,
+)
+from ..scoring import CollectionClosed, PaperEntryRefused, paper_sheet_enter
+
+
+def _participant_of(assessment: Assessment, participant_code: UUID) -> Participant:
+    return get_object_or_404(
+        Participant.objects.select_related("stakeholder__organisation"),
+        assessment=assessment,
+        code=participant_code,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def round_create_view(request: HttpRequest, slug: str) -> HttpResponse:
+    community = get_community_for(request, slug, write=True)
+    focal_issue = community.current_focal_issue
+    form = RoundForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if focal_issue is None:
+            form.add_error(None, _("This community has no current focal issue. Add one first."))
+        if form.is_valid():
+            try:
+                assessment = round_create(
+                    community=community,
+                    title=form.cleaned_data["title"],
+                    kind=form.cleaned_data["kind"],
+                    deadline=form.cleaned_data["deadline"],
+                    workshop_date=form.cleaned_data["workshop_date"],
+                    by=request.user,  # type: ignore[arg-type]
+                )
+            except RoundError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, _("Round created. Now add the people to invite."))
+                return HttpResponseRedirect(assessment.get_absolute_url(), status=303)
+        status = 400
+    return render(
+        request,
+        "assessments/rounds/create.html",
+        {"community": community, "focal_issue": focal_issue, "form": form},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def round_detail(request: HttpRequest, code: UUID) -> HttpResponse:
+    assessment = get_assessment_for(request, code)
+    # Names and status only: no score or reason is ever fetched for this page.
+    participants = list(
+        assessment.participants.select_related("stakeholder__organisation", "entered_by").only(
+            "code",
+            "sector",
+            "invited_at",
+            "reminded_at",
+            "opened_at",
+            "draft_saved_at",
+            "submitted_at",
+            "entered_by__username",
+            "stakeholder__name",
+            "stakeholder__email",
+            "stakeholder__organisation__name",
+        )
+    )
+    counts = assessment.participants.aggregate(
+        total=Count("pk"),
+        invited=Count("pk", filter=Q(invited_at__isnull=False)),
+        opened=Count("pk", filter=Q(opened_at__isnull=False)),
+        drafts=Count("pk", filter=Q(draft_saved_at__isnull=False, submitted_at__isnull=True)),
+        submitted=Count("pk", filter=Q(submitted_at__isnull=False)),
+    )
+    context = {
+        "assessment": assessment,
+        "community": assessment.community,
+        "participants": participants,
+        "counts": counts,
+        "pending_with_email": sum(
+            1 for p in participants if p.submitted_at is None and p.stakeholder.email
+        ),
+        "not_invited_with_email": sum(
+            1 for p in participants if p.invited_at is None and p.stakeholder.email
+        ),
+        "can_write": can_write(request, assessment.community),
+        "Status": Assessment.Status,
+    }
+    return render(request, "assessments/rounds/detail.html", context)
+
+
+@login_required
+@require_POST
+def round_status(request: HttpRequest, code: UUID) -> HttpResponse:
+    assessment = get_assessment_for(request, code, write=True)
+    to = request.POST.get("to", "")
+    try:
+        round_move(assessment=assessment, to=to, by=request.user)  # type: ignore[arg-type]
+    except (TransitionError, RoundError) as error:
+        messages.error(request, str(error))
+        return HttpResponseRedirect(assessment.get_absolute_url(), status=303)
+    if to == Assessment.Status.WORKSHOP:
+        messages.success(
+            request,
+            _(
+                "Collection closed. Personal links now show a read-only sheet; the round is ready "
+                "for the workshop."
+            ),
+        )
+    else:
+        messages.success(request, _("Collection is open: personal links now accept answers."))
+    return HttpResponseRedirect(assessment.get_absolute_url(), status=303)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def round_participants_add(request: HttpRequest, code: UUID) -> HttpResponse:
+    assessment = get_assessment_for(request, code, write=True)
+    community = assessment.community
+    filters = StakeholderFilterForm(request.GET or None, community=community)
+    stakeholders = community.stakeholders.active().select_related("organisation")
+    if filters.is_valid():
+        if filters.cleaned_data["sector"]:
+            stakeholders = stakeholders.filter(sector=filters.cleaned_data["sector"])
+        if filters.cleaned_data["organisation"]:
+            stakeholders = stakeholders.filter(organisation=filters.cleaned_data["organisation"])
+    already = set(assessment.participants.values_list("stakeholder_id", flat=True))
+    form = ParticipantsAddForm(request.POST or None, community=community)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                added = participants_add(
+                    assessment=assessment,
+                    stakeholders=form.cleaned_data["stakeholders"],
+                    by=request.user,  # type: ignore[arg-type]
+                )
+            except RoundError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(
+                    request,
+                    _("%(n)d people added. Send their invitations or copy their links.")
+                    % {"n": len(added)},
+                )
+                return HttpResponseRedirect(assessment.get_absolute_url(), status=303)
+        status = 400
+    chosen = {str(c) for c in request.POST.getlist("stakeholders")}
+    return render(
+        request,
+        "assessments/rounds/participants_add.html",
+        {
+            "assessment": assessment,
+            "community": community,
+            "filters": filters,
+            "form": form,
+            "stakeholders": list(stakeholders),
+            "already": already,
+            "chosen": chosen,
+        },
+        status=status,
+    )
+
+
+@never_cache
+@login_required
+@require_POST
+def participant_link(request: HttpRequest, code: UUID, participant: UUID) -> HttpResponse:
+    """Issue (or re-issue) a personal link and show it once; it is not kept anywhere."""
+    assessment = get_assessment_for(request, code, write=True)
+    person = _participant_of(assessment, participant)
+    if assessment.status not in (Assessment.Status.DRAFT, Assessment.Status.COLLECTING):
+        messages.error(request, _("Links can only be issued before collection closes."))
+        return HttpResponseRedirect(assessment.get_absolute_url(), status=303)
+    reissue = person.invited_at is not None or person.revoked_links.exists()
+    token = participant_issue_link(participant=person, by=request.user)  # type: ignore[arg-type]
+    return render(
+        request,
+        "assessments/rounds/link.html",
+        {
+            "assessment": assessment,
+            "person": person,
+            "link": personal_link(token),
+            "reissue": reissue,
+        },
+    )
+
+
+@login_required
+@require_POST
+def round_invite(request: HttpRequest, code: UUID) -> HttpResponse:
+    """Email invitations: one person (`participant` given) or everyone not yet invited."""
+    assessment = get_assessment_for(request, code, write=True)
+    people = assessment.participants.select_related(
+        "stakeholder", "assessment__community", "assessment__focal_issue"
+    )
+    one = request.POST.get("participant")
+    if one:
+        try:
+            people = people.filter(code=UUID(one))
+        except ValueError:
+            messages.error(request, _("That person is not in this round."))
+            return HttpResponseRedirect(assessment.get_absolute_url(), status=303)
+    else:
+        people = people.filter(invited_at__isnull=True)
+    try:
+        sent = invitations_send(
+            assessment=assessment,
+            participants=list(people),
+            by=request.user,  # type: ignore[arg-type]
+        )
+    except RoundError as error:
+        messages.error(request, str(error))
+    else:
+        if sent:
+            messages.success(request, _("%(n)d invitations sent.") % {"n": sent})
+        else:
+            messages.warning(request, _("No invitation sent: nobody with an email address."))
+    return HttpResponseRedirect(assessment.get_absolute_url(), status=303)
+
+
+@login_required
+@require_POST
+def round_remind(request: HttpRequest, code: UUID) -> HttpResponse:
+    assessment = get_assessment_for(request, code, write=True)
+    try:
+        result = reminders_send(assessment=assessment, by=request.user)  # type: ignore[arg-type]
+    except RoundError as error:
+        messages.error(request, str(error))
+    else:
+        text = _("%(n)d reminders sent.") % {"n": result.sent}
+        if result.without_email:
+            text += " " + _(
+                "%(n)d people who have not submitted have no email address: copy their links."
+            ) % {"n": result.without_email}
+        messages.success(request, text)
+    return HttpResponseRedirect(assessment.get_absolute_url(), status=303)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def paper_sheet(request: HttpRequest, code: UUID, participant: UUID) -> HttpResponse:
+    """Type in a paper sheet for someone. Always a blank form: nothing they saved is shown."""
+    assessment = get_assessment_for(request, code, write=True)
+    person = _participant_of(assessment, participant)
+    dimensions = list(assessment.rubric.dimensions.order_by("number"))
+    form = PaperSheetForm(request.POST or None, dimensions=dimensions)
+    status = 200
+    answered_online = person.entered_by_id is None and bool(
+        person.draft_saved_at or person.submitted_at
+    )
+    if not assessment.is_collecting:
+        form.add_error(None, _("Paper sheets can only be entered while collection is open."))
+        status = 409
+    elif answered_online:
+        form.add_error(
+            None,
+            _("This person has already answered online, so a paper sheet cannot replace it."),
+        )
+        status = 409
+    elif request.method == "POST":
+        if form.is_valid():
+            try:
+                paper_sheet_enter(
+                    participant=person,
+                    answers=form.answers(),
+                    by=request.user,  # type: ignore[arg-type]
+                )
+            except (CollectionClosed, PaperEntryRefused):
+                form.add_error(None, _("The sheet could not be saved: the round has moved on."))
+                status = 409
+            else:
+                messages.success(
+                    request,
+                    _("Paper sheet entered for %(name)s.") % {"name": person.stakeholder.name},
+                )
+                return HttpResponseRedirect(assessment.get_absolute_url(), status=303)
+        else:
+            status = 400
+    return render(
+        request,
+        "assessments/rounds/paper.html",
+        {
+            "assessment": assessment,
+            "person": person,
+            "form": form,
+            "rows": [
+                (dim, form[f"level_{dim.number}"], form[f"reason_{dim.number}"])
+                for dim in dimensions
+            ],
+            "blocked": status == 409,
+        },
+        status=status,
+    )
+
+
+urlpatterns = [
+    path("communities/<slug:slug>/rounds/new/", round_create_view, name="round_create"),
+    path("rounds/<uuid:code>/", round_detail, name="round"),
+    path("rounds/<uuid:code>/status/", round_status, name="round_status"),
+    path("rounds/<uuid:code>/participants/add/", round_participants_add, name="participants_add"),
+    path("rounds/<uuid:code>/invite/", round_invite, name="round_invite"),
+    path("rounds/<uuid:code>/remind/", round_remind, name="round_remind"),
+    path(
+        "rounds/<uuid:code>/participants/<uuid:participant>/link/",
+        participant_link,
+        name="participant_link",
+    ),
+    path(
+        "rounds/<uuid:code>/participants/<uuid:participant>/paper/",
+        paper_sheet,
+        name="paper_sheet",
+    ),
+]

@@ -1,0 +1,76 @@
+"""Forms for facilitators running a round."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from communities.models import Community, Organisation, Sector, Stakeholder
+
+from ..models import Assessment
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class RoundForm(forms.ModelForm):
+    class Meta:
+        model = Assessment
+        fields = ["title", "kind", "deadline", "workshop_date"]
+        widgets = {"deadline": DateInput(), "workshop_date": DateInput()}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("save", _("Create round")))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        deadline, workshop = data.get("deadline"), data.get("workshop_date")
+        if deadline and workshop and workshop < deadline:
+            self.add_error(
+                "workshop_date", _("The workshop should come after the deadline for scores.")
+            )
+        return data
+
+
+class StakeholderFilterForm(forms.Form):
+    """GET filters for picking people from the community's stakeholder network."""
+
+    sector = forms.ChoiceField(
+        label=_("Sector"), required=False, choices=[("", _("All sectors")), *Sector.choices]
+    )
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"),
+        required=False,
+        queryset=Organisation.objects.none(),
+        empty_label=_("All organisations"),
+        to_field_name="code",
+    )
+
+    def __init__(self, *args: Any, community: Community, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        org_field = self.fields["organisation"]
+        assert isinstance(org_field, forms.ModelChoiceField)
+        org_field.queryset = community.organisations.order_by("name")
+
+
+class ParticipantsAddForm(forms.Form):
+    stakeholders = forms.ModelMultipleChoiceField(
+        label=_("People to invite"),
+        queryset=Stakeholder.objects.none(),
+        to_field_name="code",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Tick at least one person.")},
+    )
+
+    def __init__(self, *args: Any, community: Community, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["stakeholders"]
+        assert isinstance(field, forms.ModelMultipleChoiceField)
+        field.queryset = community.stakeholders.active().select_related("organisation")

@@ -1,0 +1,255 @@
+"""Services for running a round: create it, add participants, issue links, invite and remind.
+
+Every write is a typed, keyword-only function inside `transaction.atomic` that leaves an audit
+trail. Personal links are only ever known at the moment they are issued (only a hash is kept), so
+sending an invitation or a reminder issues a fresh link and revokes the previous one; the person's
+draft belongs to the participant, not to the link, so nothing they typed is lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from communities.models import Community, Stakeholder
+
+from .models import Assessment, AuditEvent, Participant, Rubric, audit, hash_token, new_token
+
+if TYPE_CHECKING:
+    from communities.models import User
+
+
+class RoundError(Exception):
+    """A round operation that cannot be done; the message is for the facilitator."""
+
+
+def personal_link(token: str) -> str:
+    """The absolute `/s/<token>/` address, for emails and the "copy link" box."""
+    return settings.SITE_URL + reverse("assessments:sheet", kwargs={"token": token})
+
+
+@transaction.atomic
+def round_create(
+    *,
+    community: Community,
+    title: str,
+    kind: str,
+    deadline: date | None,
+    workshop_date: date | None,
+    by: User,
+) -> Assessment:
+    focal_issue = community.current_focal_issue
+    if focal_issue is None:
+        raise RoundError(_("This community has no current focal issue. Add one first."))
+    previous = (
+        Assessment.objects.filter(community=community)
+        .finalised()
+        .order_by("-finalised_at", "-pk")
+        .first()
+    )
+    assessment = Assessment(
+        community=community,
+        focal_issue=focal_issue,
+        rubric=Rubric.current(),
+        title=title,
+        kind=kind,
+        deadline=deadline,
+        workshop_date=workshop_date,
+        previous=previous,
+        created_by=by,
+    )
+    assessment.full_clean()
+    assessment.save()
+    audit(
+        verb=AuditEvent.Verb.ROUND_CREATED,
+        summary=_("Round “%(title)s” created by %(user)s") % {"title": title, "user": by},
+        actor=by,
+        assessment=assessment,
+    )
+    return assessment
+
+
+@transaction.atomic
+def round_move(*, assessment: Assessment, to: str, by: User) -> None:
+    """Open or close collection (the lifecycle methods raise TransitionError)."""
+    before = assessment.get_status_display()
+    if to == Assessment.Status.COLLECTING:
+        assessment.open_collection()
+    elif to == Assessment.Status.WORKSHOP:
+        assessment.close_collection()
+    else:
+        raise RoundError(_("That status change is not done from this page."))
+    audit(
+        verb=AuditEvent.Verb.STATUS_CHANGED,
+        summary=_("%(user)s moved the round from “%(from)s” to “%(to)s”")
+        % {"user": by, "from": before, "to": assessment.get_status_display()},
+        actor=by,
+        assessment=assessment,
+        detail={"to": to},
+    )
+
+
+@transaction.atomic
+def participants_add(
+    *, assessment: Assessment, stakeholders: Iterable[Stakeholder], by: User
+) -> list[Participant]:
+    """Invite stakeholders of the round's community; people already in the round are skipped.
+
+    Each gets a link hash that is never shown: the facilitator issues the usable link (copy or
+    email) afterwards, which also records who issued it.
+    """
+    if assessment.status not in (Assessment.Status.DRAFT, Assessment.Status.COLLECTING):
+        raise RoundError(_("People can only be added before collection closes."))
+    already = set(assessment.participants.values_list("stakeholder_id", flat=True))
+    new = [
+        Participant(
+            assessment=assessment,
+            stakeholder=s,
+            sector=s.sector,
+            token_hash=hash_token(new_token()),
+        )
+        for s in stakeholders
+        if s.community_id == assessment.community_id
+        and s.pk not in already
+        and s.is_active
+        and s.erased_at is None
+    ]
+    created = Participant.objects.bulk_create(new)
+    if created:
+        audit(
+            verb=AuditEvent.Verb.COMMUNITY_CHANGED,
+            summary=_("%(user)s added %(n)d people to the round") % {"user": by, "n": len(created)},
+            actor=by,
+            assessment=assessment,
+        )
+    return created
+
+
+@transaction.atomic
+def participant_issue_link(*, participant: Participant, by: User) -> str:
+    """A new personal link for one participant; any earlier link stops working (410)."""
+    reissue = participant.invited_at is not None or participant.revoked_links.exists()
+    token = participant.issue_token()
+    verb = AuditEvent.Verb.LINK_REISSUED if reissue else AuditEvent.Verb.LINK_ISSUED
+    summary = (
+        _("%(user)s re-issued the personal link of %(name)s")
+        if reissue
+        else _("%(user)s issued a personal link for %(name)s")
+    )
+    audit(
+        verb=verb,
+        summary=summary % {"user": by, "name": participant.stakeholder.name},
+        actor=by,
+        assessment=participant.assessment,
+        detail={"participant": str(participant.code)},
+    )
+    return token
+
+
+def _send_sheet_email(
+    *, participant: Participant, token: str, template: str, connection: BaseEmailBackend
+) -> None:
+    assessment = participant.assessment
+    context = {
+        "participant": participant,
+        "name": participant.stakeholder.name,
+        "assessment": assessment,
+        "community": assessment.community,
+        "focal_issue": assessment.focal_issue,
+        "deadline": assessment.deadline,
+        "link": personal_link(token),
+    }
+    subject = render_to_string(f"assessments/email/{template}_subject.txt", context)
+    body = render_to_string(f"assessments/email/{template}_body.txt", context)
+    EmailMessage(
+        subject=" ".join(subject.split()),
+        body=body,
+        to=[participant.stakeholder.email],
+        connection=connection,
+    ).send()
+
+
+def _collecting_or_draft(assessment: Assessment) -> None:
+    if assessment.status not in (Assessment.Status.DRAFT, Assessment.Status.COLLECTING):
+        raise RoundError(_("Invitations can only be sent before collection closes."))
+
+
+@transaction.atomic
+def invitations_send(
+    *, assessment: Assessment, participants: Iterable[Participant], by: User
+) -> int:
+    """Email each participant (who has an address) a fresh personal link. Returns how many."""
+    _collecting_or_draft(assessment)
+    connection = get_connection()
+    sent = 0
+    now = timezone.now()
+    for participant in participants:
+        if participant.assessment_id != assessment.pk or not participant.stakeholder.email:
+            continue
+        token = participant.issue_token()
+        _send_sheet_email(
+            participant=participant, token=token, template="invitation", connection=connection
+        )
+        participant.invited_at = now
+        participant.save(update_fields=["invited_at"])
+        audit(
+            verb=AuditEvent.Verb.INVITATION_SENT,
+            summary=_("%(user)s emailed an invitation to %(name)s")
+            % {"user": by, "name": participant.stakeholder.name},
+            actor=by,
+            assessment=assessment,
+            detail={"participant": str(participant.code)},
+        )
+        sent += 1
+    return sent
+
+
+@dataclass(frozen=True)
+class ReminderResult:
+    sent: int
+    without_email: int
+
+
+@transaction.atomic
+def reminders_send(*, assessment: Assessment, by: User) -> ReminderResult:
+    """Remind everyone who has not submitted, in one go, each with a fresh link."""
+    if not assessment.is_collecting:
+        raise RoundError(_("Reminders can only be sent while collection is open."))
+    connection = get_connection()
+    now = timezone.now()
+    sent = without_email = 0
+    pending = assessment.participants.filter(submitted_at__isnull=True).select_related(
+        "stakeholder", "assessment__community", "assessment__focal_issue"
+    )
+    for participant in pending:
+        if not participant.stakeholder.email:
+            without_email += 1
+            continue
+        token = participant.issue_token()
+        _send_sheet_email(
+            participant=participant, token=token, template="reminder", connection=connection
+        )
+        participant.reminded_at = now
+        participant.invited_at = participant.invited_at or now
+        participant.save(update_fields=["reminded_at", "invited_at"])
+        sent += 1
+    if sent:
+        audit(
+            verb=AuditEvent.Verb.REMINDER_SENT,
+            summary=_("%(user)s reminded %(n)d people who had not submitted")
+            % {"user": by, "n": sent},
+            actor=by,
+            assessment=assessment,
+        )
+    return ReminderResult(sent=sent, without_email=without_email)
