@@ -92,3 +92,14 @@ def stable_shuffle[T](items: Sequence[T], seed: int) -> list[T]:
     shuffled = list(items)
     random.Random(seed).shuffle(shuffled)
     return shuffled
+
+
+def bar_percentages(counts: Mapping[int, int]) -> dict[int, int]:
+    """Bar lengths for a chart, as whole percentages of the largest count (0–100).
+
+    Relative to the largest bar rather than the total, so a small round still fills the chart.
+    """
+    if any(count < 0 for count in counts.values()):
+        raise ValueError("counts cannot be negative")
+    top = max(counts.values(), default=0)
+    return {key: round(100 * count / top) if top else 0 for key, count in counts.items()}

@@ -1,3 +1,573 @@
-from django.urls import URLPattern
+"""The consensus workshop: analysis, presenter mode, follow-along, priorities, finalise.
 
-urlpatterns: list[URLPattern] = []
+Every facilitator page fetches the round with `write=True`: non-members get 404 and evaluators
+403 (the anonymised spread of an unfinished round is the facilitator's working material, not a
+report). Writes go through `assessments.workshop` services, which refuse a finalised round.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from communities.access import get_assessment_for
+
+from .. import workshop as services
+from ..aggregation import MIN_GROUP_SIZE
+from ..forms.workshop import (
+    ConsensusForm,
+    FinaliseForm,
+    MoveForm,
+    PrioritiesForm,
+    PriorityActionForm,
+    ReopenForm,
+    RevealForm,
+)
+from ..links import LinkError, check_rate_limit, participant_for_token
+from ..models import Assessment, ConsensusScore, Dimension, PriorityAction, hash_token
+
+TEMPLATE_DIR = "assessments/workshop"
+
+
+def _round(request: HttpRequest, code: UUID) -> Assessment:
+    """The round for a facilitator page: 404 for non-members, 403 for evaluators."""
+    return get_assessment_for(request, code, write=True)
+
+
+def _refused(request: HttpRequest, assessment: Assessment, error: services.WorkshopError) -> Any:
+    return render(
+        request,
+        f"{TEMPLATE_DIR}/refused.html",
+        {"assessment": assessment, "message": error.message},
+        status=error.status,
+    )
+
+
+def _dimension_choices(assessment: Assessment) -> list[tuple[int, str]]:
+    return list(assessment.rubric.dimensions.order_by("number").values_list("number", "name"))
+
+
+# --- analysis --------------------------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def analysis(request: HttpRequest, code: UUID) -> HttpResponse:
+    assessment = _round(request, code)
+    sort = "disagreement" if request.GET.get("sort") == "disagreement" else "number"
+    rows = services.analysis_rows(assessment, sort=sort)
+    return render(
+        request,
+        f"{TEMPLATE_DIR}/analysis.html",
+        {
+            "assessment": assessment,
+            "rows": rows,
+            "sort": sort,
+            "submitted": services.submitted_count(assessment),
+            "min_group": MIN_GROUP_SIZE,
+        },
+    )
+
+
+# --- presenter mode --------------------------------------------------------------------------
+
+
+def _presenter_context(
+    request: HttpRequest,
+    assessment: Assessment,
+    number: int,
+    *,
+    form: ConsensusForm | None = None,
+    conflict: dict[str, Any] | None = None,
+    room_link: str = "",
+) -> dict[str, Any]:
+    try:
+        row = services.presenter_row(assessment, number)
+    except Dimension.DoesNotExist:
+        raise Http404 from None
+    choices = _dimension_choices(assessment)
+    numbers = [n for n, _name in choices]
+    index = numbers.index(number)
+    editable = assessment.status == Assessment.Status.WORKSHOP
+    if form is None and editable:
+        consensus = row.consensus
+        form = ConsensusForm(
+            initial={
+                "level": consensus.level if consensus else None,
+                "reason": consensus.reason if consensus else "",
+                "dissent": consensus.dissent if consensus else "",
+                "version": consensus.version if consensus else 0,
+            }
+        )
+    return {
+        "assessment": assessment,
+        "row": row,
+        "number": number,
+        "choices": choices,
+        "previous_number": numbers[index - 1] if index > 0 else None,
+        "next_number": numbers[index + 1] if index + 1 < len(numbers) else None,
+        "is_current": assessment.current_dimension == number,
+        "editable": editable,
+        "form": form,
+        "conflict": conflict,
+        "room_link": room_link,
+        "submitted": services.submitted_count(assessment),
+        "min_group": MIN_GROUP_SIZE,
+    }
+
+
+@login_required
+@require_safe
+def presenter(request: HttpRequest, code: UUID, number: int | None = None) -> HttpResponse:
+    assessment = _round(request, code)
+    if number is None:
+        return redirect(
+            "assessments:presenter", code=assessment.code, number=assessment.current_dimension
+        )
+    return render(
+        request, f"{TEMPLATE_DIR}/presenter.html", _presenter_context(request, assessment, number)
+    )
+
+
+@login_required
+@require_POST
+def presenter_move(request: HttpRequest, code: UUID) -> HttpResponse:
+    assessment = _round(request, code)
+    form = MoveForm(request.POST)
+    if not form.is_valid():
+        return _refused(
+            request, assessment, services.WorkshopError(_("Choose a dimension to go to."), 400)
+        )
+    try:
+        services.workshop_move(assessment=assessment, number=form.cleaned_data["number"])
+    except services.WorkshopError as error:
+        return _refused(request, assessment, error)
+    return redirect(
+        "assessments:presenter", code=assessment.code, number=form.cleaned_data["number"]
+    )
+
+
+@login_required
+@require_POST
+def presenter_reveal(request: HttpRequest, code: UUID, number: int) -> HttpResponse:
+    assessment = _round(request, code)
+    form = RevealForm(request.POST)
+    form.is_valid()  # an unticked or missing box simply means "hide"
+    try:
+        if assessment.current_dimension != number:
+            # Revealing a dimension also brings the room to it, so phones show the same thing.
+            services.workshop_move(assessment=assessment, number=number)
+        services.workshop_reveal(
+            assessment=assessment, revealed=bool(form.cleaned_data.get("revealed"))
+        )
+    except services.WorkshopError as error:
+        return _refused(request, assessment, error)
+    return redirect(
+        reverse("assessments:presenter", kwargs={"code": assessment.code, "number": number})
+        + "#spread"
+    )
+
+
+@login_required
+@require_POST
+def consensus_record(request: HttpRequest, code: UUID, number: int) -> HttpResponse:
+    assessment = _round(request, code)
+    dimension = assessment.rubric.dimensions.filter(number=number).first()
+    if dimension is None:
+        raise Http404
+    try:
+        services.ensure_workshop_open(assessment)
+    except services.WorkshopError as error:
+        return _refused(request, assessment, error)
+    form = ConsensusForm(request.POST)
+    template = f"{TEMPLATE_DIR}/presenter.html"
+    if not form.is_valid():
+        context = _presenter_context(request, assessment, number, form=form)
+        return render(request, template, context, status=400)
+    try:
+        services.consensus_save(
+            assessment=assessment,
+            dimension=dimension,
+            level=form.cleaned_data["level"],
+            reason=form.cleaned_data["reason"],
+            dissent=form.cleaned_data["dissent"],
+            loaded_version=form.cleaned_data["version"],
+            by=request.user,
+        )
+    except services.ConsensusConflict as conflict:
+        theirs = conflict.current
+        # Keep what this facilitator typed, but against the version now stored: saving again
+        # is then a deliberate choice made with both texts on screen.
+        data: QueryDict = request.POST.copy()
+        data["version"] = str(theirs.version)
+        context = _presenter_context(
+            request,
+            assessment,
+            number,
+            form=ConsensusForm(data),
+            conflict={"theirs": theirs, "yours": form.cleaned_data},
+        )
+        return render(request, template, context, status=409)
+    except services.WorkshopError as error:
+        return _refused(request, assessment, error)
+    messages.success(request, _("Agreed score saved for “%(name)s”.") % {"name": dimension.name})
+    return redirect("assessments:presenter", code=assessment.code, number=number)
+
+
+@login_required
+@require_POST
+def room_link(request: HttpRequest, code: UUID) -> HttpResponse:
+    assessment = _round(request, code)
+    try:
+        token = services.room_link_issue(assessment=assessment, by=request.user)
+    except services.WorkshopError as error:
+        return _refused(request, assessment, error)
+    link = request.build_absolute_uri(reverse("assessments:room", kwargs={"token": token}))
+    number = assessment.current_dimension
+    # Shown once, straight away: only its hash is stored.
+    return render(
+        request,
+        f"{TEMPLATE_DIR}/presenter.html",
+        _presenter_context(request, assessment, number, room_link=link),
+    )
+
+
+# --- follow-along ----------------------------------------------------------------------------
+
+
+def _live(request: HttpRequest, assessment: Assessment, *, heading: str) -> HttpResponse:
+    context: dict[str, Any] = {"assessment": assessment, "heading": heading, "row": None}
+    if assessment.status == Assessment.Status.WORKSHOP:
+        row = services.presenter_row(assessment, assessment.current_dimension)
+        submitted = services.submitted_count(assessment)
+        context.update(
+            row=row,
+            # The room sees a spread only once revealed, and never one small enough to guess
+            # who said what.
+            show_spread=assessment.spread_revealed and submitted >= MIN_GROUP_SIZE,
+            too_few=assessment.spread_revealed and submitted < MIN_GROUP_SIZE,
+        )
+    template = f"{TEMPLATE_DIR}/follow.html"
+    if request.htmx:  # type: ignore[attr-defined]
+        template += "#live"
+    response = render(request, template, context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_safe
+def follow(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        participant = participant_for_token(request, token)
+    except LinkError as error:
+        return render(
+            request,
+            f"{TEMPLATE_DIR}/link_error.html",
+            {"message": error.message},
+            status=error.status,
+        )
+    return _live(request, participant.assessment, heading=_("Follow the workshop"))
+
+
+@require_safe
+def room(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        check_rate_limit(request, "room")
+    except LinkError as error:
+        return render(
+            request,
+            f"{TEMPLATE_DIR}/link_error.html",
+            {"message": error.message},
+            status=error.status,
+        )
+    assessment = (
+        Assessment.objects.select_related("community", "rubric")
+        .filter(room_token_hash=hash_token(token))
+        .exclude(room_token_hash="")
+        .first()
+    )
+    if assessment is None:
+        return render(
+            request,
+            f"{TEMPLATE_DIR}/link_error.html",
+            {"message": _("We could not find this room link. Ask the facilitator for a new one.")},
+            status=404,
+        )
+    return _live(request, assessment, heading=_("Workshop room"))
+
+
+# --- priorities ------------------------------------------------------------------------------
+
+
+def _priority_scores(assessment: Assessment) -> list[ConsensusScore]:
+    return list(
+        ConsensusScore.objects.filter(assessment=assessment)
+        .select_related("dimension")
+        .prefetch_related(Prefetch("actions", queryset=PriorityAction.objects.order_by("pk")))
+        .order_by("dimension__number")
+    )
+
+
+def _priorities_page(
+    request: HttpRequest,
+    assessment: Assessment,
+    *,
+    form: PrioritiesForm | None = None,
+    action_forms: dict[int, PriorityActionForm] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    scores = _priority_scores(assessment)
+    choices = [(s.dimension.number, f"{s.dimension.number}. {s.dimension.name}") for s in scores]
+    if form is None:
+        form = PrioritiesForm(
+            choices=choices,
+            initial={"dimensions": [s.dimension.number for s in scores if s.is_priority]},
+        )
+    action_forms = action_forms or {}
+    priorities = [
+        {
+            "score": s,
+            "form": action_forms.get(s.dimension.number) or PriorityActionForm(prefix=f"d{s.pk}"),
+        }
+        for s in scores
+        if s.is_priority
+    ]
+    return render(
+        request,
+        f"{TEMPLATE_DIR}/priorities.html",
+        {
+            "assessment": assessment,
+            "form": form,
+            "priorities": priorities,
+            "has_scores": bool(scores),
+            "editable": assessment.status == Assessment.Status.WORKSHOP,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def priorities(request: HttpRequest, code: UUID) -> HttpResponse:
+    assessment = _round(request, code)
+    if request.method != "POST":
+        return _priorities_page(request, assessment)
+    try:
+        services.ensure_workshop_open(assessment)
+    except services.WorkshopError as error:
+        return _refused(request, assessment, error)
+    choices = _dimension_choices(assessment)
+    form = PrioritiesForm(request.POST, choices=choices)
+    if not form.is_valid():
+        return _priorities_page(request, assessment, form=form, status=400)
+    try:
+        services.priorities_set(
+            assessment=assessment, numbers=set(form.cleaned_data["dimensions"]), by=request.user
+        )
+    except services.WorkshopError as error:
+        form.add_error("dimensions", error.message)
+        return _priorities_page(request, assessment, form=form, status=error.status)
+    messages.success(request, _("Priorities saved."))
+    return redirect("assessments:priorities", code=assessment.code)
+
+
+@login_required
+@require_POST
+def priority_action_add(request: HttpRequest, code: UUID, number: int) -> HttpResponse:
+    assessment = _round(request, code)
+    consensus = get_object_or_404(
+        ConsensusScore.objects.select_related("dimension"),
+        assessment=assessment,
+        dimension__number=number,
+    )
+    form = PriorityActionForm(request.POST, prefix=f"d{consensus.pk}")
+    try:
+        services.ensure_workshop_open(assessment)
+    except services.WorkshopError as error:
+        return _refused(request, assessment, error)
+    if not form.is_valid():
+        return _priorities_page(request, assessment, action_forms={number: form}, status=400)
+    try:
+        services.priority_action_save(
+            assessment=assessment,
+            consensus=consensus,
+            action=None,
+            text=form.cleaned_data["action"],
+            owner=form.cleaned_data["owner"],
+            review_date=form.cleaned_data["review_date"],
+            by=request.user,
+        )
+    except services.WorkshopError as error:
+        return _refused(request, assessment, error)
+    messages.success(request, _("Next step added."))
+    return redirect("assessments:priorities", code=assessment.code)
+
+
+def _action_for(assessment: Assessment, pk: int) -> PriorityAction:
+    return get_object_or_404(
+        PriorityAction.objects.select_related("consensus__dimension"),
+        pk=pk,
+        consensus__assessment=assessment,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def priority_action_edit(request: HttpRequest, code: UUID, pk: int) -> HttpResponse:
+    assessment = _round(request, code)
+    action = _action_for(assessment, pk)
+    try:
+        services.ensure_workshop_open(assessment)
+    except services.WorkshopError as error:
+        return _refused(request, assessment, error)
+    form = PriorityActionForm(request.POST or None, instance=action)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.priority_action_save(
+                assessment=assessment,
+                consensus=action.consensus,
+                action=action,
+                text=form.cleaned_data["action"],
+                owner=form.cleaned_data["owner"],
+                review_date=form.cleaned_data["review_date"],
+                by=request.user,
+            )
+        except services.WorkshopError as error:
+            return _refused(request, assessment, error)
+        messages.success(request, _("Next step saved."))
+        return redirect("assessments:priorities", code=assessment.code)
+    return render(
+        request,
+        f"{TEMPLATE_DIR}/action_edit.html",
+        {"assessment": assessment, "action": action, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_POST
+def priority_action_delete(request: HttpRequest, code: UUID, pk: int) -> HttpResponse:
+    assessment = _round(request, code)
+    action = _action_for(assessment, pk)
+    try:
+        services.priority_action_delete(assessment=assessment, action=action, by=request.user)
+    except services.WorkshopError as error:
+        return _refused(request, assessment, error)
+    messages.success(request, _("Next step deleted."))
+    return redirect("assessments:priorities", code=assessment.code)
+
+
+# --- finalise and reopen ---------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def finalise(request: HttpRequest, code: UUID) -> HttpResponse:
+    assessment = _round(request, code)
+    form = FinaliseForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        try:
+            services.ensure_workshop_open(assessment)
+        except services.WorkshopError as error:
+            return _refused(request, assessment, error)
+        if form.is_valid():
+            try:
+                services.round_finalise(
+                    assessment=assessment,
+                    next_review_due=form.cleaned_data["next_review_due"],
+                    by=request.user,
+                )
+            except services.WorkshopError as error:
+                return _refused(request, assessment, error)
+            messages.success(request, _("The round is finalised."))
+            return redirect("assessments:finalise", code=assessment.code)
+        status = 400
+    return render(
+        request,
+        f"{TEMPLATE_DIR}/finalise.html",
+        {
+            "assessment": assessment,
+            "form": form,
+            "rows": services.analysis_rows(assessment),
+            "missing": services.missing_for_finalise(assessment),
+            "editable": assessment.status == Assessment.Status.WORKSHOP,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def reopen(request: HttpRequest, code: UUID) -> HttpResponse:
+    assessment = _round(request, code)
+    if not assessment.is_finalised:
+        return _refused(
+            request,
+            assessment,
+            services.WorkshopError(_("Only a finalised round can be reopened.")),
+        )
+    form = ReopenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.round_reopen(
+                assessment=assessment, reason=form.cleaned_data["reason"], by=request.user
+            )
+        except services.WorkshopError as error:
+            return _refused(request, assessment, error)
+        messages.success(request, _("The round is open for the workshop again."))
+        return redirect("assessments:finalise", code=assessment.code)
+    return render(
+        request,
+        f"{TEMPLATE_DIR}/reopen.html",
+        {"assessment": assessment, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+urlpatterns = [
+    path("rounds/<uuid:code>/analysis/", analysis, name="analysis"),
+    path("rounds/<uuid:code>/present/", presenter, name="presenter"),
+    path("rounds/<uuid:code>/present/<int:number>/", presenter, name="presenter"),
+    path("rounds/<uuid:code>/present/move/", presenter_move, name="presenter_move"),
+    path(
+        "rounds/<uuid:code>/present/<int:number>/reveal/",
+        presenter_reveal,
+        name="presenter_reveal",
+    ),
+    path(
+        "rounds/<uuid:code>/present/<int:number>/record/",
+        consensus_record,
+        name="consensus_record",
+    ),
+    path("rounds/<uuid:code>/present/room-link/", room_link, name="room_link"),
+    path("s/<str:token>/follow/", follow, name="follow"),
+    path("room/<str:token>/", room, name="room"),
+    path("rounds/<uuid:code>/priorities/", priorities, name="priorities"),
+    path(
+        "rounds/<uuid:code>/priorities/<int:number>/actions/",
+        priority_action_add,
+        name="priority_action_add",
+    ),
+    path(
+        "rounds/<uuid:code>/priorities/actions/<int:pk>/",
+        priority_action_edit,
+        name="priority_action_edit",
+    ),
+    path(
+        "rounds/<uuid:code>/priorities/actions/<int:pk>/delete/",
+        priority_action_delete,
+        name="priority_action_delete",
+    ),
+    path("rounds/<uuid:code>/finalise/", finalise, name="finalise"),
+    path("rounds/<uuid:code>/reopen/", reopen, name="reopen"),
+]
