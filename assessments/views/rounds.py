@@ -48,7 +48,7 @@ def _participant_of(assessment: Assessment, participant_code: UUID) -> Participa
 def round_create_view(request: HttpRequest, slug: str) -> HttpResponse:
     community = get_community_for(request, slug, write=True)
     focal_issue = community.current_focal_issue
-    form = RoundForm(request.POST or None)
+    form = RoundForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if focal_issue is None:
@@ -157,7 +157,9 @@ def round_participants_add(request: HttpRequest, code: UUID) -> HttpResponse:
         if filters.cleaned_data["organisation"]:
             stakeholders = stakeholders.filter(organisation=filters.cleaned_data["organisation"])
     already = set(assessment.participants.values_list("stakeholder_id", flat=True))
-    form = ParticipantsAddForm(request.POST or None, community=community)
+    form = ParticipantsAddForm(
+        request.POST if request.method == "POST" else None, community=community
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -276,20 +278,16 @@ def paper_sheet(request: HttpRequest, code: UUID, participant: UUID) -> HttpResp
     assessment = get_assessment_for(request, code, write=True)
     person = _participant_of(assessment, participant)
     dimensions = list(assessment.rubric.dimensions.order_by("number"))
-    form = PaperSheetForm(request.POST or None, dimensions=dimensions)
+    form = PaperSheetForm(request.POST if request.method == "POST" else None, dimensions=dimensions)
     status = 200
     answered_online = person.entered_by_id is None and bool(
         person.draft_saved_at or person.submitted_at
     )
+    refusal = ""
     if not assessment.is_collecting:
-        form.add_error(None, _("Paper sheets can only be entered while collection is open."))
-        status = 409
+        refusal = _("Paper sheets can only be entered while collection is open.")
     elif answered_online:
-        form.add_error(
-            None,
-            _("This person has already answered online, so a paper sheet cannot replace it."),
-        )
-        status = 409
+        refusal = _("This person has already answered online, so a paper sheet cannot replace it.")
     elif request.method == "POST":
         if form.is_valid():
             try:
@@ -299,8 +297,7 @@ def paper_sheet(request: HttpRequest, code: UUID, participant: UUID) -> HttpResp
                     by=request.user,  # type: ignore[arg-type]
                 )
             except (CollectionClosed, PaperEntryRefused):
-                form.add_error(None, _("The sheet could not be saved: the round has moved on."))
-                status = 409
+                refusal = _("The sheet could not be saved: the round has moved on.")
             else:
                 messages.success(
                     request,
@@ -309,6 +306,8 @@ def paper_sheet(request: HttpRequest, code: UUID, participant: UUID) -> HttpResp
                 return HttpResponseRedirect(assessment.get_absolute_url(), status=303)
         else:
             status = 400
+    if refusal:
+        status = 409
     return render(
         request,
         "assessments/rounds/paper.html",
@@ -320,7 +319,7 @@ def paper_sheet(request: HttpRequest, code: UUID, participant: UUID) -> HttpResp
                 (dim, form[f"level_{dim.number}"], form[f"reason_{dim.number}"])
                 for dim in dimensions
             ],
-            "blocked": status == 409,
+            "refusal": refusal,
         },
         status=status,
     )
