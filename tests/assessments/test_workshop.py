@@ -35,8 +35,7 @@ def add_participant(assessment, sector=Sector.VCS, name=None):
     return ParticipantFactory(assessment=assessment, stakeholder=stakeholder)
 
 
-@pytest.fixture
-def workshop_round(assessment):
+def make_workshop_round(assessment):
     """`assessment` in its workshop stage with four submitted sheets (named participants)."""
     for index, levels in enumerate(SHEETS):
         participant = add_participant(assessment, name=f"Named Person {index}")
@@ -49,6 +48,11 @@ def workshop_round(assessment):
     assessment.collection_closed_at = assessment.collection_opened_at
     assessment.save()
     return assessment
+
+
+@pytest.fixture
+def workshop_round(assessment):
+    return make_workshop_round(assessment)
 
 
 def url(name, assessment, **kwargs):

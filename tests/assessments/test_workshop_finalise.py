@@ -15,8 +15,13 @@ from assessments.models import (
     PriorityAction,
     add_months,
 )
-from tests.assessments.test_workshop import add_participant, url, workshop_round  # noqa: F401
+from tests.assessments.test_workshop import add_participant, make_workshop_round, url
 from tests.factories import ConsensusScoreFactory, PriorityActionFactory
+
+
+@pytest.fixture
+def workshop_round(assessment):
+    return make_workshop_round(assessment)
 
 
 def agree_all(assessment, *, priorities=(3,)):

@@ -8,8 +8,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from assessments.models import Assessment, AuditEvent, ConsensusScore
-from tests.assessments.test_workshop import add_participant, url, workshop_round  # noqa: F401
+from tests.assessments.test_workshop import add_participant, make_workshop_round, url
 from tests.factories import AssessmentFactory, ConsensusScoreFactory, submit_sheet
+
+
+@pytest.fixture
+def workshop_round(assessment):
+    return make_workshop_round(assessment)
 
 
 def record(client, assessment, number=1, **data):
