@@ -199,7 +199,7 @@ def read_csv(data: bytes) -> ParsedFile:
     delimiter = ","
     if "," not in first_line:
         delimiter = ";" if ";" in first_line else "\t" if "\t" in first_line else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         header = next(reader)
     except (StopIteration, csv.Error):
@@ -245,7 +245,10 @@ def read_csv(data: bytes) -> ParsedFile:
             rows.append(ParsedRow(line=reader.line_num, cell_count_ok=cell_count_ok, **values))
     except csv.Error as error:
         raise CsvFileError(
-            _("The file could not be read as CSV near line %(line)s: %(error)s")
+            _(
+                "The file could not be read as CSV near line %(line)s (%(error)s). "
+                "Check for a quotation mark that is opened but never closed."
+            )
             % {"line": reader.line_num, "error": error}
         ) from None
     if not rows:

@@ -282,12 +282,17 @@ def stakeholder_delete(request: HttpRequest, slug: str, code: UUID) -> HttpRespo
 
 
 def _render_upload(
-    request: HttpRequest, community: Community, form: ImportUploadForm, *, status: int = 200
+    request: HttpRequest,
+    community: Community,
+    form: ImportUploadForm,
+    *,
+    error: str = "",
+    status: int = 200,
 ) -> HttpResponse:
     return render(
         request,
         "communities/import_upload.html",
-        {"community": community, "form": form, "sectors": Sector.choices},
+        {"community": community, "form": form, "error": error, "sectors": Sector.choices},
         status=status,
     )
 
@@ -365,15 +370,11 @@ def import_confirm(request: HttpRequest, slug: str) -> HttpResponse:
         or pending.get("id") != request.POST.get("import_id")
         or pending.get("community") != community.pk
     ):
-        form = ImportUploadForm()
-        form.add_error(
-            None,
-            _(
-                "This preview has expired or was replaced by another upload. "
-                "Nothing was imported; upload the file again."
-            ),
+        error = _(
+            "This preview has expired or was replaced by another upload. "
+            "Nothing was imported; upload the file again."
         )
-        return _render_upload(request, community, form, status=400)
+        return _render_upload(request, community, ImportUploadForm(), error=error, status=400)
     rows = [ParsedRow.from_list(values) for values in pending["rows"]]
     try:
         result = services.stakeholders_import(community=community, rows=rows, by=_user(request))
@@ -388,12 +389,10 @@ def import_confirm(request: HttpRequest, slug: str) -> HttpResponse:
         )
     except IntegrityError:
         # Someone else added the same person in the instant between check and write.
-        form = ImportUploadForm()
-        form.add_error(
-            None,
-            _("Someone changed the network at the same moment. Nothing was imported; try again."),
+        error = _(
+            "Someone changed the network at the same moment. Nothing was imported; try again."
         )
-        return _render_upload(request, community, form, status=409)
+        return _render_upload(request, community, ImportUploadForm(), error=error, status=409)
     request.session.pop(IMPORT_SESSION_KEY, None)
     messages.success(
         request,
