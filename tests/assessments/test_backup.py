@@ -138,7 +138,11 @@ def aggregates(community: Community) -> dict[str, Any]:
             ),
             "spreads": selectors.round_spreads(assessment),
             "reasons": selectors.anonymous_reasons(assessment),
-            "groups": selectors.levels_by_sector_group(assessment),
+            # Lists of levels per group come in database order; only their contents matter.
+            "groups": {
+                number: {group: sorted(levels) for group, levels in groups.items()}
+                for number, groups in selectors.levels_by_sector_group(assessment).items()
+            },
             "consensus": list(
                 ConsensusScore.objects.filter(assessment=assessment)
                 .order_by("dimension__number")
