@@ -1,0 +1,1 @@
+"""The performance harness: `make bench` (bench/run.py). See docs/performance.md."""

@@ -1,0 +1,140 @@
+"""SQL queries per request for every benchmarked page, with Django's test client and
+CaptureQueriesContext against a real database; optionally EXPLAIN (ANALYZE) of each query.
+
+    DATABASE_URL=... DJANGO_SETTINGS_MODULE=bench.bench_settings \\
+        python bench/queries.py --out result.json [--demo] [--explain]
+
+Run by bench/run.py in a subprocess, once for the big data set and once for the demo data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+# Tables big enough at national scale that a sequential scan on them is a finding.
+BIG_TABLE_ROWS = 5_000
+
+
+def _walk(node: dict[str, Any]) -> list[dict[str, Any]]:
+    out = [node]
+    for child in node.get("Plans", []):
+        out.extend(_walk(child))
+    return out
+
+
+def explain(cursor: Any, sql: str, sizes: dict[str, int]) -> dict[str, Any]:
+    cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {sql}")
+    plan = cursor.fetchone()[0][0]
+    scans = []
+    for node in _walk(plan["Plan"]):
+        if node.get("Node Type") == "Seq Scan":
+            table = node.get("Relation Name", "")
+            if sizes.get(table, 0) >= BIG_TABLE_ROWS:
+                scanned = (node.get("Actual Rows", 0) + node.get("Rows Removed by Filter", 0)) * (
+                    node.get("Actual Loops", 1)
+                )
+                scans.append(
+                    {
+                        "table": table,
+                        "filter": node.get("Filter", ""),
+                        "rows_scanned": scanned,
+                        "rows_kept": node.get("Actual Rows", 0) * node.get("Actual Loops", 1),
+                        "ms": round(node.get("Actual Total Time", 0.0), 2),
+                    }
+                )
+    return {"ms": round(plan.get("Execution Time", 0.0), 2), "seq_scans": scans}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--demo", action="store_true")
+    parser.add_argument("--explain", action="store_true")
+    args = parser.parse_args()
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.bench_settings")
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext, setup_test_environment
+
+    from communities.models import User
+
+    from bench import targets
+
+    setup_test_environment()
+    who, pages = targets.build(demo=args.demo)
+    users = {
+        "facilitator": User.objects.get(username=who.facilitator),
+        "evaluator": User.objects.get(username=who.evaluator),
+    }
+    sizes: dict[str, int] = {}
+    if args.explain:
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT relname, reltuples::bigint FROM pg_class "
+                "WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace"
+            )
+            sizes = dict(cur.fetchall())
+
+    results: dict[str, Any] = {}
+    for page in pages:
+        if not page.built:
+            results[page.label] = {"built": False, "missing": page.missing}
+            continue
+        client = Client()
+        if page.who in users:
+            client.force_login(users[page.who])
+        path = page.paths[0]
+        extra = {"HTTP_HX_REQUEST": "true"} if page.htmx else {}
+
+        def hit(n: int, client: Client = client, path: str = path, extra: Any = extra) -> Any:
+            if page.method == "POST":
+                return client.post(path, page.forms[n % len(page.forms)], **extra)
+            return client.get(path, **extra)
+
+        if page.prime:
+            client.get(page.prime[0])
+        hit(0)  # warm caches (rubric, content types, a cached PDF) before counting
+        with CaptureQueriesContext(connection) as ctx:
+            t0 = time.perf_counter()
+            response = hit(1)
+            took = time.perf_counter() - t0
+        entry: dict[str, Any] = {
+            "built": True,
+            "path": path,
+            "status": response.status_code,
+            "queries": len(ctx.captured_queries),
+            "ms_in_process": round(took * 1000, 1),
+            "bytes": len(getattr(response, "content", b"") or b"")
+            if not getattr(response, "streaming", False)
+            else sum(len(c) for c in response.streaming_content),
+            "sql": [q["sql"] for q in ctx.captured_queries],
+        }
+        if args.explain:
+            plans = []
+            with connection.cursor() as cur:
+                for sql in entry["sql"]:
+                    if sql.lstrip().upper().startswith("SELECT") and "FOR UPDATE" not in sql:
+                        try:
+                            plans.append({"sql": sql, **explain(cur, sql, sizes)})
+                        except Exception as exc:  # report, keep going
+                            plans.append({"sql": sql, "error": str(exc)})
+            entry["explain"] = plans
+        results[page.label] = entry
+    Path(args.out).write_text(json.dumps(results, indent=1, default=str))
+
+
+if __name__ == "__main__":
+    main()

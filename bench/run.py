@@ -1,0 +1,680 @@
+"""The performance harness: one command, `make bench` (= .venv/bin/python bench/run.py).
+
+1. PostgreSQL database `smm_bench`: migrate, then generate 300 communities x 6 rounds x 40
+   participants x 9 dimensions = 648,000 individual scores with COPY (bench/datagen.py), or reuse
+   it when its row counts already match (--regenerate forces a fresh one).
+2. `smm_bench_demo`: the demo data (load_demo), to compare SQL query counts with.
+3. SQL queries per request for every page on both (Django test client + CaptureQueriesContext),
+   and EXPLAIN (ANALYZE) of each query on the big data set (bench/queries.py).
+4. gunicorn with production settings (bench/bench_settings.py adds one minimal view), 2 workers,
+   on 127.0.0.1; each page at 1 and 20 concurrent clients, bounded in requests and seconds.
+5. 200 fresh participants submit complete sheets concurrently (9 autosaves + submit each).
+6. The evaluator pack PDF, if bench/pdf_bench.py exists (owned by the reports work).
+
+Prints one table and writes bench/results/latest.json and latest.md. Only 127.0.0.1 is targeted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import os
+import platform
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench import load  # noqa: E402
+from bench.datagen import (  # noqa: E402
+    BENCH_PASSWORD,
+    FULL,
+    SUBMIT_ROUND_TITLE,
+    Scale,
+)
+
+PY = sys.executable
+RESULTS = ROOT / "bench" / "results"
+PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432").rstrip("/")
+BIG_DB = os.environ.get("BENCH_DB", "smm_bench")
+DEMO_DB = os.environ.get("BENCH_DEMO_DB", "smm_bench_demo")
+PORTS = range(8201, 8300)
+
+# Bounds for every measured load run: (max requests, max seconds).
+BOUNDS = {1: (200, 5.0), 20: (2000, 8.0)}
+SUBMISSIONS = 200
+SUBMIT_SECONDS = 240.0
+
+
+def log(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+def base_env(db_url: str, *, hosts: str = "127.0.0.1") -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "bench.bench_settings",
+            "SECRET_KEY": SECRET_KEY,
+            "DATABASE_URL": db_url,
+            "ALLOWED_HOSTS": hosts,
+            "SECURE_SSL_REDIRECT": "false",
+            "LOG_FORMAT": "plain",
+            "LOG_LEVEL": "WARNING",
+            # One client address sends everything here, so the per-address link rate limit
+            # (a defence against guessing) would otherwise answer 429 within a second.
+            "SMM_TOKEN_LOOKUPS_PER_MINUTE": "100000000",
+            "MEDIA_ROOT": str(RESULTS / "media"),
+            "PYTHONPATH": str(ROOT),
+        }
+    )
+    return env
+
+
+SECRET_KEY = secrets.token_urlsafe(64)
+
+
+# --- databases -----------------------------------------------------------------------------
+
+
+def _pg_admin(sql: str) -> None:
+    import psycopg2
+
+    conn = psycopg2.connect(f"{PG_URL}/postgres")
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql)
+    finally:
+        conn.close()
+
+
+def _db_exists(name: str) -> bool:
+    import psycopg2
+
+    conn = psycopg2.connect(f"{PG_URL}/postgres")
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+            return cur.fetchone() is not None
+    finally:
+        conn.close()
+
+
+def _recreate(name: str) -> None:
+    assert name.startswith("smm_bench"), name  # never anybody else's database
+    _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    _pg_admin(f'CREATE DATABASE "{name}"')
+
+
+def prepare_big_db(scale: Scale, regenerate: bool) -> dict[str, Any]:
+    """Django is set up in this process against the big database."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    from bench import datagen
+
+    if regenerate or not _db_exists(BIG_DB):
+        _recreate(BIG_DB)
+    t0 = time.perf_counter()
+    call_command("migrate", verbosity=0, interactive=False)
+    cleanup_submission_rounds()
+    counts = datagen.actual_counts()
+    expected = datagen.expected_counts(scale)
+    info: dict[str, Any] = {"reused": counts == expected, "migrate_s": time.perf_counter() - t0}
+    if counts != expected:
+        if any(counts.values()):
+            log(f"row counts {counts} differ from {expected}: regenerating")
+            connection.close()
+            _recreate(BIG_DB)
+            call_command("migrate", verbosity=0, interactive=False)
+        log(
+            f"generating {scale.communities} communities x {scale.rounds} rounds x "
+            f"{scale.participants} participants ({scale.individual_scores:,} scores) with COPY"
+        )
+        t1 = time.perf_counter()
+        rows = datagen.generate(scale, log=log)
+        info["generate_s"] = time.perf_counter() - t1
+        info["rows"] = rows
+        t2 = time.perf_counter()
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE")
+        info["analyze_s"] = time.perf_counter() - t2
+        log(f"generated in {info['generate_s']:.1f} s (+ ANALYZE {info['analyze_s']:.1f} s)")
+        counts = datagen.actual_counts()
+        assert counts == expected, (counts, expected)
+    else:
+        log(f"reusing {BIG_DB}: row counts match {expected}")
+    info["counts"] = counts
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
+        info["db_size"] = cur.fetchone()[0]
+    return info
+
+
+def prepare_demo_db() -> None:
+    if not _db_exists(DEMO_DB):
+        _pg_admin(f'CREATE DATABASE "{DEMO_DB}"')
+    env = base_env(f"{PG_URL}/{DEMO_DB}")
+    for cmd in (["migrate", "--noinput", "-v0"], ["load_demo"]):
+        subprocess.run(
+            [PY, "manage.py", *cmd],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            timeout=300,
+            stdout=subprocess.DEVNULL,
+        )
+
+
+def cleanup_submission_rounds() -> None:
+    from assessments.models import Assessment
+    from communities.models import Stakeholder
+
+    rounds = Assessment.objects.filter(title=SUBMIT_ROUND_TITLE)
+    if rounds.exists():
+        rounds.delete()
+    Stakeholder.objects.filter(email__endswith="@submit.bench.invalid").delete()
+
+
+# --- query counts ----------------------------------------------------------------------------
+
+
+def count_queries(db: str, *, demo: bool, explain: bool) -> dict[str, Any]:
+    out = RESULTS / f"queries-{'demo' if demo else 'big'}.json"
+    cmd = [PY, str(ROOT / "bench" / "queries.py"), "--out", str(out)]
+    if demo:
+        cmd.append("--demo")
+    if explain:
+        cmd.append("--explain")
+    proc = subprocess.run(
+        cmd,
+        cwd=ROOT,
+        env=base_env(f"{PG_URL}/{db}", hosts="testserver,127.0.0.1"),
+        timeout=300,
+        capture_output=True,
+        text=True,
+    )
+    if proc.returncode != 0:
+        log(f"query count on {db} failed:\n{proc.stderr[-3000:]}")
+        return {}
+    return json.loads(out.read_text())
+
+
+# --- gunicorn ------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    for port in PORTS:
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise SystemExit("no free port in 8201-8299")
+
+
+def collectstatic() -> None:
+    subprocess.run(
+        [PY, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=ROOT,
+        env=base_env(f"{PG_URL}/{BIG_DB}"),
+        check=True,
+        timeout=300,
+    )
+
+
+@contextlib.contextmanager
+def gunicorn(port: int):  # type: ignore[no-untyped-def]
+    env = base_env(f"{PG_URL}/{BIG_DB}")
+    env.update(
+        {
+            "GUNICORN_BIND": f"127.0.0.1:{port}",
+            "WEB_CONCURRENCY": "2",
+            "GUNICORN_THREADS": "1",
+            "GUNICORN_TIMEOUT": "120",
+            # No recycling mid-measurement (production recycles every ~2000 requests).
+            "GUNICORN_MAX_REQUESTS": "0",
+            "GUNICORN_LOG_LEVEL": "warning",
+        }
+    )
+    logfile = (RESULTS / "gunicorn.log").open("w")
+    proc = subprocess.Popen(
+        [str(Path(PY).parent / "gunicorn"), "-c", "gunicorn.conf.py"],
+        cwd=ROOT,
+        env=env,
+        stdout=logfile,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise SystemExit(f"gunicorn exited; see {RESULTS / 'gunicorn.log'}")
+            try:
+                c = load.Client(port, timeout=5)
+                status, _ = c.request("GET", "/bench/minimal")
+                c.close()
+                if status == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit("gunicorn did not answer within 60 s")
+            time.sleep(0.3)
+        yield proc
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)  # our own process group only
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+        logfile.close()
+
+
+# --- measuring pages ---------------------------------------------------------------------
+
+
+def measure_pages(port: int, pages: list[Any], who: Any, clients_levels: list[int]) -> list[dict]:
+    sessions: dict[str, dict[str, str]] = {}
+    for role, username in (("facilitator", who.facilitator), ("evaluator", who.evaluator)):
+        c = load.Client(port)
+        if not c.login(username, BENCH_PASSWORD):
+            raise SystemExit(f"could not log in as {username} over HTTP")
+        sessions[role] = dict(c.cookies)
+        c.close()
+
+    rows = []
+    for page in pages:
+        if not page.built:
+            log(f"{page.label}: {page.missing}")
+            rows.append({"label": page.label, "built": False, "missing": page.missing})
+            continue
+        for clients in clients_levels:
+            max_requests, max_seconds = BOUNDS[clients]
+
+            def setup(c: load.Client, i: int, page: Any = page) -> None:
+                if page.who in sessions:
+                    c.cookies.update(sessions[page.who])
+                if page.prime:
+                    c.request("GET", page.prime[i % len(page.prime)])
+
+            def step(c: load.Client, i: int, n: int, page: Any = page) -> tuple[int, bytes]:
+                path = page.paths[i % len(page.paths)]
+                headers = {"HX-Request": "true"} if page.htmx else {}
+                if page.method == "POST":
+                    return c.request(
+                        "POST", path, form=page.forms[n % len(page.forms)], headers=headers
+                    )
+                return c.request("GET", path, headers=headers)
+
+            res = load.run(
+                port=port,
+                clients=clients,
+                step=step,
+                ok=page.ok,
+                max_requests=max_requests,
+                max_seconds=max_seconds,
+                setup=setup,
+                warmup=2 if clients == 1 else 0,
+            )
+            row = {
+                "label": page.label,
+                "built": True,
+                "clients": clients,
+                "n": len(res.latencies),
+                "errors": res.errors,
+                "error_samples": res.error_samples,
+                "p50_ms": res.p50 * 1000,
+                "p95_ms": res.p95 * 1000,
+                "rps": res.rps,
+                "kb": (res.bytes / len(res.latencies) / 1024) if res.latencies else 0,
+                "path": page.paths[0],
+            }
+            rows.append(row)
+            log(
+                f"{page.label:40} c={clients:<3} n={row['n']:<5} p50={row['p50_ms']:7.1f} ms "
+                f"p95={row['p95_ms']:7.1f} ms {row['rps']:7.1f} req/s errors={res.errors}"
+            )
+            if res.error_samples:
+                log(f"   errors: {res.error_samples[:2]}")
+    return rows
+
+
+# --- 200 concurrent sheet submissions ----------------------------------------------------------
+
+
+def make_submitters(n: int) -> tuple[list[str], list[int], int]:
+    """A new collecting round with n fresh participants; returns their tokens, ids, round id."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from assessments.models import Assessment, Participant, Rubric, hash_token, new_token
+    from communities.models import Community, Stakeholder
+
+    with transaction.atomic():
+        community = Community.objects.filter(slug__startswith="bench-").order_by("slug").first()
+        assert community is not None
+        focal = community.focal_issues.get(status="current")
+        rnd = Assessment.objects.create(
+            community=community,
+            focal_issue=focal,
+            rubric=Rubric.current(),
+            title=SUBMIT_ROUND_TITLE,
+            kind="review",
+            status="collecting",
+            collection_opened_at=timezone.now(),
+        )
+        people = Stakeholder.objects.bulk_create(
+            Stakeholder(
+                community=community,
+                name=f"Submitter {i}",
+                email=f"submitter{i}@submit.bench.invalid",
+                sector="vcs",
+            )
+            for i in range(n)
+        )
+        tokens = [new_token() for _ in range(n)]
+        parts = Participant.objects.bulk_create(
+            Participant(
+                assessment=rnd,
+                stakeholder=s,
+                sector=s.sector,
+                token_hash=hash_token(t),
+                invited_at=timezone.now(),
+            )
+            for s, t in zip(people, tokens, strict=True)
+        )
+    return tokens, [p.pk for p in parts], rnd.pk
+
+
+def submit_sheets(port: int, n: int) -> dict[str, Any]:
+    from django.urls import reverse
+
+    from assessments.models import Dimension, IndividualScore, Participant
+
+    tokens, ids, round_id = make_submitters(n)
+    dims = list(Dimension.objects.filter(rubric__is_current=True).order_by("number"))
+    errors: list[str] = []
+    requests = 0
+    sheet_times: list[float] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(n, timeout=60)
+    deadline = time.monotonic() + SUBMIT_SECONDS
+
+    def one(i: int) -> None:
+        nonlocal requests
+        token = tokens[i]
+        c = load.Client(port, timeout=120)
+        made = 0
+        try:
+            barrier.wait()
+            t0 = time.perf_counter()
+            steps: list[tuple[str, str, dict[str, str] | None, tuple[int, ...]]] = [
+                ("GET", reverse("assessments:sheet", kwargs={"token": token}), None, (200,))
+            ]
+            for k, d in enumerate(dims):
+                form = {
+                    "dimension": str(d.pk),
+                    "level": "not-sure" if (i + k) % 17 == 0 else str(1 + (i + k) % 5),
+                    "reason": f"Submitter {i} on {d.name}: for example, the shared referral pilot.",
+                }
+                steps.append(
+                    (
+                        "POST",
+                        reverse("assessments:sheet_save", kwargs={"token": token}),
+                        form,
+                        (200,),
+                    )
+                )
+            steps.append(
+                ("POST", reverse("assessments:sheet_submit", kwargs={"token": token}), {}, (303,))
+            )
+            for method, path, form, ok in steps:
+                if time.monotonic() > deadline:
+                    raise TimeoutError("submission run deadline passed")
+                headers = {"HX-Request": "true"} if method == "POST" and form else {}
+                status, body = c.request(method, path, form=form, headers=headers)
+                made += 1
+                if status not in ok:
+                    raise RuntimeError(f"{method} {path.split('/')[-2] or 'sheet'} -> {status}")
+            with lock:
+                sheet_times.append(time.perf_counter() - t0)
+        except Exception as exc:
+            with lock:
+                errors.append(f"{type(exc).__name__}: {exc}")
+        finally:
+            with lock:
+                requests += made
+            c.close()
+
+    log(f"{n} participants each load their sheet, autosave 9 dimensions and submit, all at once")
+    threads = [threading.Thread(target=one, args=(i,), daemon=True) for i in range(n)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=SUBMIT_SECONDS + 60)
+    elapsed = time.perf_counter() - t0
+    scores = IndividualScore.objects.filter(participant_id__in=ids)
+    answered = scores.exclude(level__isnull=True, not_sure=False).count()
+    result = {
+        "sheets": n,
+        "requests": requests,
+        "errors": len(errors),
+        "error_samples": errors[:5],
+        "elapsed_s": elapsed,
+        "scores_in_db": scores.count(),
+        "answered_in_db": answered,
+        "submitted_in_db": Participant.objects.filter(
+            pk__in=ids, submitted_at__isnull=False
+        ).count(),
+        "expected_scores": n * len(dims),
+        "sheet_p50_s": sorted(sheet_times)[len(sheet_times) // 2] if sheet_times else None,
+        "sheet_max_s": max(sheet_times) if sheet_times else None,
+        "round_id": round_id,
+    }
+    cleanup_submission_rounds()
+    return result
+
+
+# --- the PDF evaluator pack ----------------------------------------------------------------
+
+
+def pdf_pack() -> dict[str, Any]:
+    script = ROOT / "bench" / "pdf_bench.py"
+    if not script.exists():
+        return {"built": False, "note": "bench/pdf_bench.py not yet built (reports work)"}
+    out = RESULTS / "pdf_bench.json"
+    env = base_env(f"{PG_URL}/{BIG_DB}", hosts="testserver,127.0.0.1")
+    env["BENCH_RESULT_JSON"] = str(out)
+    t0 = time.perf_counter()
+    try:
+        proc = subprocess.run(
+            [PY, str(script)], cwd=ROOT, env=env, timeout=240, capture_output=True, text=True
+        )
+    except subprocess.TimeoutExpired:
+        return {"built": True, "ok": False, "note": "timed out after 240 s"}
+    took = time.perf_counter() - t0
+    result: dict[str, Any] = {
+        "built": True,
+        "ok": proc.returncode == 0,
+        "wall_s": took,
+        "stdout": proc.stdout[-2000:],
+        "stderr": proc.stderr[-2000:] if proc.returncode else "",
+    }
+    if out.exists():
+        with contextlib.suppress(ValueError):
+            result["report"] = json.loads(out.read_text())
+    return result
+
+
+# --- output ----------------------------------------------------------------------------------
+
+
+def table(rows: list[dict], big_q: dict, demo_q: dict) -> str:
+    base = {r["clients"]: r["p95_ms"] for r in rows if r.get("label") == "minimal Django view"}
+    head = (
+        f"| {'page':40} | clients | p50 ms | p95 ms |  req/s | errors | SQL/req 300 comm. "
+        f"| SQL/req demo | p95 ÷ minimal |"
+    )
+    lines = [head, "|" + "|".join("-" * len(c) for c in head.split("|")[1:-1]) + "|"]
+    for r in rows:
+        bq = big_q.get(r["label"], {})
+        dq = demo_q.get(r["label"], {})
+        bqs = str(bq.get("queries", "–")) if bq.get("built") else "–"
+        dqs = str(dq.get("queries", "–")) if dq.get("built") else "–"
+        if not r.get("built"):
+            lines.append(
+                f"| {r['label']:40} | {'':7} | {'':6} | {'':6} | {'':6} | {'':6} | {'':17} "
+                f"| {'':12} | {r['missing']:13} |"
+            )
+            continue
+        ratio = r["p95_ms"] / base[r["clients"]] if base.get(r["clients"]) else float("nan")
+        lines.append(
+            f"| {r['label']:40} | {r['clients']:7} | {r['p50_ms']:6.1f} | {r['p95_ms']:6.1f} "
+            f"| {r['rps']:6.1f} | {r['errors']:6} | {bqs:>17} | {dqs:>12} | {ratio:12.1f}× |"
+        )
+    return "\n".join(lines)
+
+
+def seq_scan_report(big_q: dict) -> str:
+    lines = []
+    for label, entry in big_q.items():
+        for plan in entry.get("explain", []):
+            for scan in plan.get("seq_scans", []):
+                lines.append(
+                    f"- {label}: Seq Scan on {scan['table']} ({scan['rows_scanned']:,} rows read, "
+                    f"{scan['rows_kept']:,} kept, {scan['ms']} ms; query {plan['ms']} ms) "
+                    f"filter: {scan['filter'][:160]}"
+                )
+    return "\n".join(lines) or "- none"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--regenerate", action="store_true", help="drop and regenerate smm_bench")
+    parser.add_argument("--communities", type=int, default=FULL.communities, help=argparse.SUPPRESS)
+    parser.add_argument("--skip-submit", action="store_true")
+    parser.add_argument("--skip-load", action="store_true")
+    parser.add_argument("--only", default="", help="measure only pages whose label contains this")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    scale = Scale(communities=args.communities)
+
+    os.environ.update(base_env(f"{PG_URL}/{BIG_DB}", hosts="testserver,127.0.0.1"))
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from bench import targets
+
+    info = prepare_big_db(scale, args.regenerate)
+    log("demo database for comparison (migrate + load_demo)")
+    prepare_demo_db()
+    log("collectstatic (production static storage needs the manifest)")
+    collectstatic()
+    log("SQL queries per request: large data set (with EXPLAIN ANALYZE), then demo data")
+    big_q = count_queries(BIG_DB, demo=False, explain=True)
+    demo_q = count_queries(DEMO_DB, demo=True, explain=False)
+
+    who, pages = targets.build(demo=False)
+    if args.only:
+        pages = [p for p in pages if p.label == "minimal Django view" or args.only in p.label]
+    connection.close()
+    rows: list[dict] = []
+    submit: dict[str, Any] = {}
+    port = free_port()
+    log(f"gunicorn (production settings, 2 sync workers) on 127.0.0.1:{port}")
+    with gunicorn(port):
+        if not args.skip_load:
+            rows = measure_pages(port, pages, who, [1, 20])
+        if not args.skip_submit:
+            submit = submit_sheets(port, SUBMISSIONS)
+    log("evaluator pack PDF")
+    pdf = pdf_pack()
+
+    total = time.perf_counter() - started
+    text = [
+        f"smm benchmark, {dt.datetime.now().isoformat(timespec='minutes')}, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"database {info['db_size']} ({'reused' if info['reused'] else 'generated'})",
+        f"data: {json.dumps(info['counts'])}",
+        "",
+        table(rows, big_q, demo_q),
+        "",
+    ]
+    if submit:
+        ok = (
+            submit["errors"] == 0
+            and submit["scores_in_db"] == submit["expected_scores"]
+            and submit["submitted_in_db"] == submit["sheets"]
+        )
+        text.append(
+            f"{submit['sheets']} concurrent complete sheets ({submit['requests']} requests) in "
+            f"{submit['elapsed_s']:.1f} s: {submit['errors']} errors, "
+            f"{submit['scores_in_db']} of {submit['expected_scores']} scores in the database "
+            f"({submit['answered_in_db']} answered), {submit['submitted_in_db']} submitted; "
+            f"per sheet p50 {submit['sheet_p50_s'] or 0:.1f} s, max {submit['sheet_max_s'] or 0:.1f} s "
+            f"→ {'PASS' if ok else 'FAIL'}"
+        )
+        if submit["error_samples"]:
+            text.append(f"  error samples: {submit['error_samples']}")
+    if pdf.get("built"):
+        text.append(
+            f"evaluator pack PDF: {'ok' if pdf.get('ok') else 'FAILED'} in {pdf.get('wall_s', 0):.1f} s"
+        )
+        if pdf.get("report"):
+            text.append(f"  {json.dumps(pdf['report'])[:600]}")
+        elif pdf.get("stdout"):
+            text.append("  " + pdf["stdout"].strip().replace("\n", "\n  ")[-800:])
+        if pdf.get("stderr"):
+            text.append("  stderr: " + pdf["stderr"][-600:])
+    else:
+        text.append(f"evaluator pack PDF: {pdf.get('note')}")
+    text += [
+        "",
+        "Sequential scans on big tables (EXPLAIN ANALYZE, 300 communities):",
+        seq_scan_report(big_q),
+    ]
+    text.append(f"\nwhole run: {total:.0f} s")
+    report = "\n".join(text)
+    print("\n" + report, flush=True)
+    (RESULTS / "latest.md").write_text(report + "\n")
+    (RESULTS / "latest.json").write_text(
+        json.dumps(
+            {
+                "info": info,
+                "rows": rows,
+                "queries_big": big_q,
+                "queries_demo": demo_q,
+                "submit": submit,
+                "pdf": pdf,
+                "total_s": total,
+            },
+            indent=1,
+            default=str,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
