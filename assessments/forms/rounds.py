@@ -43,7 +43,10 @@ class StakeholderFilterForm(forms.Form):
     """GET filters for picking people from the community's stakeholder network."""
 
     sector = forms.ChoiceField(
-        label=_("Sector"), required=False, choices=[("", _("All sectors")), *Sector.choices]
+        label=_("Sector"),
+        required=False,
+        choices=[("", _("All sectors")), *Sector.choices],
+        widget=forms.Select(attrs={"class": "form-select"}),
     )
     organisation = forms.ModelChoiceField(
         label=_("Organisation"),
@@ -51,6 +54,7 @@ class StakeholderFilterForm(forms.Form):
         queryset=Organisation.objects.none(),
         empty_label=_("All organisations"),
         to_field_name="code",
+        widget=forms.Select(attrs={"class": "form-select"}),
     )
 
     def __init__(self, *args: Any, community: Community, **kwargs: Any) -> None:
