@@ -33,7 +33,14 @@ from ..forms.workshop import (
     RevealForm,
 )
 from ..links import LinkError, check_rate_limit, participant_for_token
-from ..models import Assessment, ConsensusScore, Dimension, PriorityAction, hash_token
+from ..models import (
+    Assessment,
+    ConsensusScore,
+    Dimension,
+    Participant,
+    PriorityAction,
+    hash_token,
+)
 
 TEMPLATE_DIR = "assessments/workshop"
 
@@ -264,44 +271,55 @@ def _live(request: HttpRequest, assessment: Assessment, *, heading: str) -> Http
     return response
 
 
+# Phones in one room often share one public address, and each polls every few seconds, which
+# would soon hit the per-address limit on link lookups. Once a link has been checked (rate
+# limited) in a session, that session's polls look the link up directly: guessing stays limited.
+FOLLOW_SESSION_KEY = "workshop-follow"
+ROOM_SESSION_KEY = "workshop-room"
+
+
+def _link_error(request: HttpRequest, message: str, status: int) -> HttpResponse:
+    return render(request, f"{TEMPLATE_DIR}/link_error.html", {"message": message}, status=status)
+
+
 @require_safe
 def follow(request: HttpRequest, token: str) -> HttpResponse:
-    try:
-        participant = participant_for_token(request, token)
-    except LinkError as error:
-        return render(
-            request,
-            f"{TEMPLATE_DIR}/link_error.html",
-            {"message": error.message},
-            status=error.status,
+    token_hash = hash_token(token)
+    participant = None
+    if request.session.get(FOLLOW_SESSION_KEY) == token_hash:
+        participant = (
+            Participant.objects.select_related("assessment__community", "assessment__rubric")
+            .filter(token_hash=token_hash, stakeholder__erased_at__isnull=True)
+            .first()
         )
+    if participant is None:
+        try:
+            participant = participant_for_token(request, token)
+        except LinkError as error:
+            return _link_error(request, error.message, error.status)
+        request.session[FOLLOW_SESSION_KEY] = token_hash
     return _live(request, participant.assessment, heading=_("Follow the workshop"))
 
 
 @require_safe
 def room(request: HttpRequest, token: str) -> HttpResponse:
-    try:
-        check_rate_limit(request, "room")
-    except LinkError as error:
-        return render(
-            request,
-            f"{TEMPLATE_DIR}/link_error.html",
-            {"message": error.message},
-            status=error.status,
-        )
+    token_hash = hash_token(token)
+    if request.session.get(ROOM_SESSION_KEY) != token_hash:
+        try:
+            check_rate_limit(request, "room")
+        except LinkError as error:
+            return _link_error(request, error.message, error.status)
     assessment = (
         Assessment.objects.select_related("community", "rubric")
-        .filter(room_token_hash=hash_token(token))
+        .filter(room_token_hash=token_hash)
         .exclude(room_token_hash="")
         .first()
     )
     if assessment is None:
-        return render(
-            request,
-            f"{TEMPLATE_DIR}/link_error.html",
-            {"message": _("We could not find this room link. Ask the facilitator for a new one.")},
-            status=404,
+        return _link_error(
+            request, _("We could not find this room link. Ask the facilitator for a new one."), 404
         )
+    request.session[ROOM_SESSION_KEY] = token_hash
     return _live(request, assessment, heading=_("Workshop room"))
 
 

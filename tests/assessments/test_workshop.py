@@ -293,3 +293,34 @@ def test_consensus_score_is_shown_to_the_room_once_agreed(anonymous, workshop_ro
     )
     html = anonymous.get(reverse("assessments:room", args=[token])).content.decode()
     assert "The group agreed level 2." in html
+
+
+def test_polling_from_one_session_is_not_rate_limited_but_new_lookups_are(
+    settings, anonymous, client, workshop_round
+):
+    # A room of phones behind one address polls every 3 s; only fresh lookups are limited.
+    settings.SMM_TOKEN_LOOKUPS_PER_MINUTE = 2
+    participant = add_participant(workshop_round)
+    path = reverse("assessments:follow", args=[participant.token])
+    assert [anonymous.get(path).status_code for _ in range(6)] == [200] * 6
+    guesses = [client.get(reverse("assessments:follow", args=[f"guess-{n}" * 8])) for n in range(3)]
+    assert [r.status_code for r in guesses] == [404, 429, 429]
+
+
+def test_a_revoked_link_stops_working_even_in_a_polling_session(anonymous, workshop_round):
+    participant = add_participant(workshop_round)
+    path = reverse("assessments:follow", args=[participant.token])
+    assert anonymous.get(path).status_code == 200
+    participant.issue_token()
+    assert anonymous.get(path).status_code == 410
+
+
+def test_room_polling_is_not_rate_limited_but_guessing_is(
+    settings, anonymous, client, workshop_round
+):
+    settings.SMM_TOKEN_LOOKUPS_PER_MINUTE = 2
+    token = workshop_round.issue_room_token()
+    path = reverse("assessments:room", args=[token])
+    assert [anonymous.get(path).status_code for _ in range(6)] == [200] * 6
+    guesses = [client.get(reverse("assessments:room", args=[f"guess-{n}" * 8])) for n in range(3)]
+    assert [r.status_code for r in guesses] == [404, 429, 429]
