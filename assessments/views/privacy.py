@@ -52,7 +52,7 @@ class ErasureForm(forms.Form):
     confirm = forms.BooleanField(
         label=gettext_lazy(
             "I understand that this cannot be undone: the name, email and role are removed "
-            "for good, and a new personal link cannot be issued to this person."
+            "for good, and their personal links stop working."
         ),
     )
 
