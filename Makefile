@@ -67,10 +67,15 @@ test-postgres: $(VENV)/.installed system-deps browser-deps
 		echo "PostgreSQL is not reachable at $$url: skipping the PostgreSQL run (set DATABASE_URL)."; \
 	fi
 
-test: lint typecheck migrations-check test-sqlite test-postgres
+test: lint typecheck migrations-check test-sqlite test-postgres prod-check
 
 prod-check: $(VENV)/.installed
 	@bash scripts/prod-check.sh
+
+# Two gunicorn instances on one PostgreSQL database, one session across both (also run by prod-check).
+.PHONY: two-hosts
+two-hosts: $(VENV)/.installed
+	@bash scripts/two-hosts.sh
 
 bench: $(VENV)/.installed system-deps
 	$(PY) bench/run.py
