@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from typing import Any
@@ -389,3 +390,22 @@ def test_restored_round_renders_the_same_pdf_text() -> None:
     community_import(data)
     client.force_login(UserFactory(username="backup-eval", role=User.Role.EVALUATOR))
     assert _pdf_text(client, baseline.code) == before
+
+
+def test_export_of_a_restored_community_equals_the_original_export() -> None:
+    community, _tokens = build_finalised_community()
+    original = json.loads(json.dumps(community_export(community), default=str))
+    wipe_everything()
+    restored = community_import(original)
+    assert json.loads(json.dumps(community_export(restored), default=str)) == original
+
+
+def test_demo_community_round_trip() -> None:
+    call_command("load_demo", stdout=io.StringIO())
+    halton = Community.objects.get(slug="halton")
+    before = aggregates(halton)
+    original = json.loads(json.dumps(community_export(halton), default=str))
+    assert any(r["status"] == Assessment.Status.FINALISED for r in original["rounds"])
+    wipe_everything()
+    restored = community_import(original)
+    assert aggregates(restored) == before
