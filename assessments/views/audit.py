@@ -49,7 +49,8 @@ CHANGE_LABELS: dict[str, Any] = {
     "review_date": _("Review date"),
     "priorities": _("Priority dimensions"),
 }
-# Snapshot keys that are bookkeeping, not content, and are skipped silently.
+# Keys that are bookkeeping (internal references, versions), skipped without a note.
+_IGNORED_KEYS = {"participant", "stakeholder", "action", "focal_issue"}
 _IGNORED_CHANGE_KEYS = {"version"}
 
 
@@ -133,7 +134,7 @@ class EventView:
 def _event_view(event: AuditEvent) -> EventView:
     detail = event.detail if isinstance(event.detail, dict) else {}
     shown = set(DETAIL_LABELS) | {"before", "after"}
-    hidden = {key for key in detail if key not in shown and key != "participant"}
+    hidden = set(detail) - shown - _IGNORED_KEYS
     before_after = [detail.get("before"), detail.get("after")]
     hidden_inner = any(
         set(value) - set(CHANGE_LABELS) - _IGNORED_CHANGE_KEYS

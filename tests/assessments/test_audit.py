@@ -204,3 +204,28 @@ def test_query_count_does_not_grow_with_events(  # type: ignore[no-untyped-def]
     ParticipantFactory.create_batch(5, assessment=assessment)
     large = _queries(facilitator, url)
     assert small == large
+
+
+def test_next_step_event_shows_the_change_without_a_hidden_details_note(  # type: ignore[no-untyped-def]
+    facilitator, url, assessment
+) -> None:
+    audit(
+        verb=AuditEvent.Verb.PRIORITY_SAVED,
+        summary="Next step saved",
+        assessment=assessment,
+        detail={
+            "action": 17,
+            "before": None,
+            "after": {"action": "Joint commissioning day", "owner": "Lead", "review_date": None},
+        },
+    )
+    audit(
+        verb=AuditEvent.Verb.PRIORITY_SAVED,
+        summary="Priorities set",
+        assessment=assessment,
+        detail={"before": [1], "after": [2, 7]},
+    )
+    text = facilitator.get(url).content.decode()
+    assert "Joint commissioning day" in text and "Next step" in text
+    assert "Priority dimensions" in text and "2, 7" in text
+    assert "Some technical details of this entry are not shown." not in text
