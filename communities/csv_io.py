@@ -298,6 +298,7 @@ def plan_import(
     first_line_of_email: dict[str, int] = {}
     seen_rows: dict[tuple[str, ...], int] = {}
     new_org_sector: dict[str, str] = {}
+    planned_by_line: dict[int, PlannedRow] = {}
     for parsed in rows:
         row = PlannedRow(
             line=parsed.line,
@@ -309,6 +310,7 @@ def plan_import(
             role=parsed.role,
         )
         plan.rows.append(row)
+        planned_by_line[parsed.line] = row
         problems = row.problems
         identity = (
             parsed.name.lower(),
@@ -319,6 +321,7 @@ def plan_import(
         )
         if identity in seen_rows:
             row.action = Action.SKIP
+            row.sector = planned_by_line[seen_rows[identity]].sector
             row.notes.append(
                 _("Same as row %(line)s; it is imported once.") % {"line": seen_rows[identity]}
             )

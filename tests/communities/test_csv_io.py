@@ -106,6 +106,7 @@ def test_exact_duplicate_rows_are_imported_once():
     plan = _plan(HEADER + "Ann,a@example.org,,vcs,\n" + "Ann,A@EXAMPLE.ORG,,VCS,\n")
     assert plan.is_valid
     assert [row.action for row in plan.rows] == ["create", "skip"]
+    assert plan.rows[1].sector == "vcs"
 
 
 def test_same_email_with_different_details_is_a_problem():
