@@ -229,3 +229,50 @@ def test_next_step_event_shows_the_change_without_a_hidden_details_note(  # type
     assert "Joint commissioning day" in text and "Next step" in text
     assert "Priority dimensions" in text and "2, 7" in text
     assert "Some technical details of this entry are not shown." not in text
+
+
+def test_events_written_by_the_real_services_render_readably(  # type: ignore[no-untyped-def]
+    facilitator, url, assessment, participant, facilitator_user
+) -> None:
+    """The shapes other services write (consensus before/after, finalise, reopen, link
+    re-issue) come out readable, and no private score appears."""
+    import datetime
+
+    rounds = pytest.importorskip("assessments.rounds")
+    workshop = pytest.importorskip("assessments.workshop")
+    from tests.factories import submit_sheet
+
+    submit_sheet(participant, [5] * 9, ["PRIVATE-MARKER"] * 9)
+    rounds.participant_issue_link(participant=participant, by=facilitator_user)
+    assessment.status = assessment.Status.WORKSHOP
+    assessment.save()
+    dimensions = list(assessment.rubric.dimensions.all())
+    for dimension in dimensions:
+        workshop.consensus_save(
+            assessment=assessment,
+            dimension=dimension,
+            level=2,
+            reason="First view",
+            dissent="",
+            loaded_version=0,
+            by=facilitator_user,
+        )
+    workshop.consensus_save(
+        assessment=assessment,
+        dimension=dimensions[0],
+        level=4,
+        reason="Second view",
+        dissent="Police disagreed",
+        loaded_version=1,
+        by=facilitator_user,
+    )
+    workshop.round_finalise(
+        assessment=assessment, next_review_due=datetime.date(2027, 6, 1), by=facilitator_user
+    )
+    workshop.round_reopen(assessment=assessment, reason="Wrong date", by=facilitator_user)
+    text = facilitator.get(url).content.decode()
+    assert "First view" in text and "Second view" in text and "Police disagreed" in text
+    assert "Wrong date" in text and "2027-06-01" in text
+    assert "Personal link re-issued" in text or "Personal link issued" in text
+    assert "PRIVATE-MARKER" not in text
+    assert "Some technical details of this entry are not shown." not in text
