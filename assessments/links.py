@@ -29,22 +29,42 @@ def client_address(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "unknown")
 
 
-def check_rate_limit(request: HttpRequest, bucket: str = "link") -> None:
+def _bucket_key(request: HttpRequest, bucket: str) -> str:
     window = int(timezone.now().timestamp() // 60)
-    key = f"ratelimit:{bucket}:{client_address(request)}:{window}"
-    count = cache.get_or_set(key, 0, timeout=120)
+    return f"ratelimit:{bucket}:{client_address(request)}:{window}"
+
+
+def _too_many() -> LinkError:
+    return LinkError(429, "Too many requests. Please wait a minute and try again.")
+
+
+def check_rate_limit(request: HttpRequest, bucket: str = "link") -> None:
+    """Count one attempt from this address and refuse (429) past the per-minute limit."""
+    key = _bucket_key(request, bucket)
+    cache.add(key, 0, timeout=120)
     try:
         count = cache.incr(key)
-    except ValueError:  # expired between get_or_set and incr
+    except ValueError:  # expired between add and incr
         cache.set(key, 1, timeout=120)
         count = 1
     if count > settings.SMM_TOKEN_LOOKUPS_PER_MINUTE:
-        raise LinkError(429, "Too many requests. Please wait a minute and try again.")
+        raise _too_many()
+
+
+def refuse_if_limited(request: HttpRequest, bucket: str = "link") -> None:
+    """Refuse (429) an address that has used up its attempts, without counting this one."""
+    if cache.get(_bucket_key(request, bucket), 0) >= settings.SMM_TOKEN_LOOKUPS_PER_MINUTE:
+        raise _too_many()
 
 
 def participant_for_token(request: HttpRequest, token: str) -> Participant:
-    """The participant behind a personal link, or LinkError(404 unknown / 410 revoked / 429)."""
-    check_rate_limit(request)
+    """The participant behind a personal link, or LinkError(404 unknown / 410 revoked / 429).
+
+    Only failed lookups count against the limit: guessing is what the limit is for, while a
+    room of people on one venue's wifi autosaving their sheets must never be throttled. An
+    address that has used up its attempts is refused every lookup until the minute passes.
+    """
+    refuse_if_limited(request)
     token_hash = hash_token(token)
     participant = (
         Participant.objects.select_related(
@@ -54,6 +74,7 @@ def participant_for_token(request: HttpRequest, token: str) -> Participant:
         .first()
     )
     if participant is None:
+        check_rate_limit(request)
         if RevokedLink.objects.filter(token_hash=token_hash).exists():
             raise LinkError(
                 410,
