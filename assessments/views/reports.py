@@ -1,3 +1,363 @@
-from django.urls import URLPattern
+"""Reports: the round report page and PDF, the evaluator overview and pack, exports, and the
+printable score sheets."""
 
-urlpatterns: list[URLPattern] = []
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import URLPattern, path, register_converter
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from communities.access import can_write, get_assessment_for, get_community_for
+
+from ..links import LinkError, participant_for_token
+from ..models import LEVEL_LABELS, Assessment, AuditEvent, IndividualScore, Rubric, audit
+from ..reports import charts, exports, pdf
+from ..reports.data import overview as overview_data
+from ..reports.data import round_report, rubric_dimensions
+from ..reports.forms import OverviewFilterForm
+
+
+class SheetFormat:
+    """`html` (print CSS) or `pdf`."""
+
+    regex = "html|pdf"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(SheetFormat, "smm_sheet_format")
+
+PDF = "application/pdf"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _report_round(request: HttpRequest, code: UUID) -> Assessment:
+    """A round whose report the user may read: evaluators read finalised rounds only;
+    facilitators of the community (and admins) read any status. Others get 404."""
+    assessment = get_assessment_for(request, code)
+    if not assessment.is_finalised and not can_write(request, assessment.community):
+        raise Http404
+    return assessment
+
+
+def _pdf_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=PDF)
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# Round report ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def report(request: HttpRequest, code: UUID) -> HttpResponse:
+    assessment = _report_round(request, code)
+    facilitating = can_write(request, assessment.community)
+    data = round_report(assessment, show_small_spread=facilitating)
+    return render(
+        request,
+        "assessments/reports/report.html",
+        {
+            "report": data,
+            "assessment": assessment,
+            "radar": charts.radar_figure(data),
+            "facilitating": facilitating,
+            "level_labels": LEVEL_LABELS,
+        },
+    )
+
+
+@login_required
+@require_GET
+def report_pdf(request: HttpRequest, code: UUID) -> HttpResponse | FileResponse:
+    assessment = get_assessment_for(request, code)
+    if not assessment.is_finalised:
+        raise Http404
+    name, rendered = pdf.stored_round_report(assessment)
+    audit(
+        verb=AuditEvent.Verb.EXPORTED,
+        summary=_("Report PDF downloaded: %(round)s") % {"round": assessment},
+        actor=request.user,
+        assessment=assessment,
+        detail={"format": "pdf", "rendered": rendered},
+    )
+    response = FileResponse(
+        default_storage.open(name, "rb"),
+        content_type=PDF,
+        filename=f"{assessment.file_stem}.pdf",
+    )
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+# Evaluator overview ---------------------------------------------------------------------------
+
+
+def _overview_filters(request: HttpRequest) -> tuple[OverviewFilterForm, dict[str, str]]:
+    if not request.user.can_read_all:  # type: ignore[union-attr]
+        # Facilitators have their community pages; the cross-community view is for evaluators.
+        raise PermissionDenied
+    form = OverviewFilterForm(request.GET or None)
+    if form.is_bound and form.is_valid():
+        return form, {k: v for k, v in form.cleaned_data.items() if v}
+    return form, {}
+
+
+@login_required
+@require_GET
+def overview(request: HttpRequest) -> HttpResponse:
+    form, filters = _overview_filters(request)
+    if form.is_bound and not form.is_valid():
+        data = overview_data(request.user)
+        status = 400
+    else:
+        data = overview_data(request.user, **filters)
+        status = 200
+    return render(
+        request,
+        "assessments/reports/overview.html",
+        {
+            "form": form,
+            "filters": filters,
+            "overview": data,
+            "heatmap": charts.heatmap_figure(data) if data.lines else None,
+            "query": request.GET.urlencode(),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def overview_pdf(request: HttpRequest) -> HttpResponse:
+    form, filters = _overview_filters(request)
+    if form.is_bound and not form.is_valid():
+        return HttpResponse(_("Unknown filter value."), status=400, content_type="text/plain")
+    content = pdf.overview_pack_pdf(request.user, **filters)
+    audit(
+        verb=AuditEvent.Verb.EXPORTED,
+        summary=_("Evaluator pack PDF downloaded"),
+        actor=request.user,
+        detail={"format": "pdf", "filters": filters},
+    )
+    stamp = timezone.localdate().isoformat()
+    return _pdf_response(content, f"smm-evaluator-pack-{stamp}.pdf")
+
+
+# Exports --------------------------------------------------------------------------------------
+
+
+def _audit_export(request: HttpRequest, what: str, fmt: str, rows: int) -> None:
+    audit(
+        verb=AuditEvent.Verb.EXPORTED,
+        summary=_("Exported %(what)s (%(format)s)") % {"what": what, "format": fmt},
+        actor=request.user,
+        detail={"export": what, "format": fmt, "rows": rows},
+    )
+
+
+@login_required
+@require_GET
+def export_csv(request: HttpRequest) -> HttpResponse:
+    rows = exports.agreed_rows(request.user)
+    _audit_export(request, "agreed levels", "csv", len(rows))
+    stamp = timezone.localdate().isoformat()
+    return _download(
+        exports.to_csv(exports.agreed_header(), rows),
+        f"smm-agreed-levels-{stamp}.csv",
+        "text/csv; charset=utf-8",
+    )
+
+
+@login_required
+@require_GET
+def export_xlsx(request: HttpRequest) -> HttpResponse:
+    agreed = exports.agreed_rows(request.user)
+    counts = exports.counts_rows(request.user)
+    _audit_export(request, "agreed levels and level counts", "xlsx", len(agreed) + len(counts))
+    stamp = timezone.localdate().isoformat()
+    content = exports.to_xlsx(
+        [
+            (_("Agreed levels"), exports.agreed_header(), agreed),
+            (_("Level counts"), exports.counts_header(), counts),
+        ]
+    )
+    return _download(content, f"smm-agreed-levels-{stamp}.xlsx", XLSX)
+
+
+@login_required
+@require_GET
+def export_counts_csv(request: HttpRequest) -> HttpResponse:
+    rows = exports.counts_rows(request.user)
+    _audit_export(request, "level counts", "csv", len(rows))
+    stamp = timezone.localdate().isoformat()
+    return _download(
+        exports.to_csv(exports.counts_header(), rows),
+        f"smm-level-counts-{stamp}.csv",
+        "text/csv; charset=utf-8",
+    )
+
+
+# Printable sheets -----------------------------------------------------------------------------
+
+
+def _sheet(
+    request: HttpRequest, fmt: str, context: dict[str, Any], filename: str
+) -> HttpResponse:
+    context = {"level_labels": LEVEL_LABELS, **context}
+    if fmt == "pdf":
+        return _pdf_response(pdf.sheet_pdf(context), filename)
+    return render(request, "assessments/reports/sheet.html", context)
+
+
+def _blank_rows(rubric: Rubric) -> list[dict[str, Any]]:
+    return [{"dimension": dim} for dim in rubric_dimensions(rubric)]
+
+
+@login_required
+@require_GET
+def blank_sheet(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The paper score sheet as the model lays it out, optionally with the community's name."""
+    community = None
+    if slug := request.GET.get("community", ""):
+        community = get_community_for(request, slug[:120])
+    rubric = Rubric.current()
+    return _sheet(
+        request,
+        fmt,
+        {
+            "sheet_title": _("Score sheet"),
+            "community_name": community.name if community else "",
+            "rows": _blank_rows(rubric),
+            "blank": True,
+            "pdf_url_name": "assessments:blank_sheet",
+            "community_slug": community.slug if community else "",
+        },
+        f"smm-score-sheet{'-' + community.slug if community else ''}.pdf",
+    )
+
+
+@login_required
+@require_GET
+def rubric_handout(request: HttpRequest, fmt: str) -> HttpResponse:
+    rubric = Rubric.current()
+    context = {
+        "rubric": rubric,
+        "dimensions": rubric_dimensions(rubric),
+        "levels_desc": [5, 4, 3, 2, 1],
+        "level_labels": LEVEL_LABELS,
+    }
+    if fmt == "pdf":
+        return _pdf_response(pdf.rubric_handout_pdf(context), "smm-rubric-handout.pdf")
+    return render(request, "assessments/reports/rubric_handout.html", context)
+
+
+@login_required
+@require_GET
+def agreed_sheet(request: HttpRequest, code: UUID, fmt: str) -> HttpResponse:
+    assessment = _report_round(request, code)
+    data = round_report(assessment)
+    rows = [
+        {"dimension": row, "level": row.level, "reason": row.reason, "dissent": row.dissent}
+        for row in data.rows
+    ]
+    return _sheet(
+        request,
+        fmt,
+        {
+            "sheet_title": _("Agreed score sheet"),
+            "community_name": assessment.community.name,
+            "assessment": assessment,
+            "rows": rows,
+            "agreed": True,
+        },
+        f"{assessment.file_stem}-agreed-sheet.pdf",
+    )
+
+
+@require_GET
+def my_sheet_pdf(request: HttpRequest, token: str) -> HttpResponse:
+    """A stakeholder's own completed sheet, from their personal link only, in any round state."""
+    try:
+        participant = participant_for_token(request, token)
+    except LinkError as error:
+        return render(
+            request,
+            "assessments/reports/link_error.html",
+            {"message": error.message},
+            status=error.status,
+        )
+    assessment = participant.assessment
+    scores = {
+        s.dimension.number: s
+        for s in IndividualScore.objects.filter(participant=participant).select_related(
+            "dimension"
+        )
+    }
+    rows = []
+    for dim in rubric_dimensions(assessment.rubric_id):
+        score = scores.get(dim.number)
+        rows.append(
+            {
+                "dimension": dim,
+                "level": score.level if score else None,
+                "not_sure": bool(score and score.not_sure),
+                "reason": score.reason if score else "",
+            }
+        )
+    content = pdf.sheet_pdf(
+        {
+            "sheet_title": _("My score sheet"),
+            "community_name": assessment.community.name,
+            "assessment": assessment,
+            "person_name": participant.stakeholder.name,
+            "submitted_at": participant.submitted_at,
+            "rows": rows,
+            "level_labels": LEVEL_LABELS,
+            "own": True,
+        }
+    )
+    response = _pdf_response(content, f"{assessment.file_stem}-my-sheet.pdf")
+    response["Cache-Control"] = "private, no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+urlpatterns: list[URLPattern] = [
+    path("rounds/<uuid:code>/report/", report, name="report"),
+    path("rounds/<uuid:code>/report.pdf", report_pdf, name="report_pdf"),
+    path(
+        "rounds/<uuid:code>/agreed-sheet.<smm_sheet_format:fmt>",
+        agreed_sheet,
+        name="agreed_sheet",
+    ),
+    path("overview/", overview, name="overview"),
+    path("overview/pack.pdf", overview_pdf, name="overview_pdf"),
+    path("exports/agreed-levels.csv", export_csv, name="export_csv"),
+    path("exports/agreed-levels.xlsx", export_xlsx, name="export_xlsx"),
+    path("exports/level-counts.csv", export_counts_csv, name="export_counts_csv"),
+    path("sheets/blank.<smm_sheet_format:fmt>", blank_sheet, name="blank_sheet"),
+    path("sheets/rubric.<smm_sheet_format:fmt>", rubric_handout, name="rubric_handout"),
+    path("s/<str:token>/sheet.pdf", my_sheet_pdf, name="my_sheet_pdf"),
+]

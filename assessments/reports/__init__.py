@@ -1,0 +1,1 @@
+"""Reports: data builders, charts, PDFs and exports."""

@@ -1,0 +1,167 @@
+"""Charts. For web pages, plotly figures serialised to plain JSON, drawn in the browser by our
+vendored plotly.js (static/js/charts.js reads them from a `json_script` element). For PDFs, the
+same charts as vector SVG made on the server (see svg.py): no browser involved."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import plotly.graph_objects as go
+from django.utils.translation import gettext as _
+
+from . import svg
+from .data import ChangeOverTime, Overview, RoundReport
+
+FONT = {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, Arial, sans-serif", "size": 13}
+
+
+def _plain(fig: go.Figure) -> dict[str, Any]:
+    """Plain JSON-able dict (no numpy), small: no template."""
+    return json.loads(fig.to_json())  # type: ignore[no-any-return]
+
+
+def _closed(values: list[Any]) -> list[Any]:
+    return [*values, values[0]] if values else values
+
+
+def radar_figure(report: RoundReport) -> dict[str, Any]:
+    names = report.dimension_names
+    theta = _closed(names)
+    fig = go.Figure()
+    lows = [row.spread.low if row.spread else None for row in report.rows]
+    highs = [row.spread.high if row.spread else None for row in report.rows]
+    if not report.spread_withheld and all(v is not None for v in lows + highs):
+        # The band: the high ring forwards, then the low ring backwards, filled "toself".
+        fig.add_trace(
+            go.Scatterpolar(
+                r=[*_closed(highs), *_closed(lows)[::-1]],
+                theta=[*theta, *theta[::-1]],
+                fill="toself",
+                fillcolor="rgba(127,184,168,0.35)",
+                line={"width": 0},
+                name=_("Range of private scores"),
+                hoverinfo="skip",
+            )
+        )
+    if report.previous is not None:
+        prev = [row.previous_level for row in report.rows]
+        fig.add_trace(
+            go.Scatterpolar(
+                r=_closed(prev),
+                theta=theta,
+                mode="lines+markers",
+                line={"color": svg.PREVIOUS, "dash": "dash", "width": 2},
+                name=_("Previous round: %(title)s") % {"title": report.previous.title},
+            )
+        )
+    fig.add_trace(
+        go.Scatterpolar(
+            r=_closed(report.agreed),
+            theta=theta,
+            fill="toself",
+            fillcolor="rgba(11,93,75,0.18)",
+            mode="lines+markers",
+            line={"color": svg.AGREED, "width": 3},
+            name=_("Agreed level"),
+        )
+    )
+    fig.update_layout(
+        template="none",
+        font=FONT,
+        polar={
+            "radialaxis": {"range": [0, 5], "tickvals": [1, 2, 3, 4, 5], "angle": 90},
+            "angularaxis": {"direction": "clockwise", "rotation": 90},
+        },
+        legend={"orientation": "h", "y": -0.12},
+        margin={"l": 70, "r": 70, "t": 30, "b": 30},
+        height=480,
+    )
+    return _plain(fig)
+
+
+def radar_svg(report: RoundReport) -> str:
+    lows = [row.spread.low if row.spread else None for row in report.rows]
+    highs = [row.spread.high if row.spread else None for row in report.rows]
+    has_band = not report.spread_withheld and all(v is not None for v in lows + highs)
+    return svg.radar_svg(
+        report.dimension_names,
+        svg.RadarSeries(
+            agreed=report.agreed,
+            low=lows if has_band else None,
+            high=highs if has_band else None,
+            previous=[row.previous_level for row in report.rows] if report.previous else None,
+        ),
+        title=_("Agreed levels, %(community)s, %(round)s")
+        % {"community": report.assessment.community.name, "round": report.assessment.title},
+        legend={
+            "agreed": _("Agreed level"),
+            "range": _("Range of private scores"),
+            "previous": report.previous.title if report.previous else "",
+        },
+    )
+
+
+def heatmap_figure(data: Overview) -> dict[str, Any]:
+    names = [d.name for d in data.dimensions]
+    communities = [line.community.name for line in data.lines]
+    z = [line.levels for line in data.lines]
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=names,
+            y=communities,
+            zmin=1,
+            zmax=5,
+            colorscale=[[(level - 1) / 4, svg.HEAT_COLOURS[level]] for level in svg.LEVELS],
+            text=[["" if v is None else str(v) for v in row] for row in z],
+            texttemplate="%{text}",
+            colorbar={"title": {"text": _("Level")}, "tickvals": [1, 2, 3, 4, 5]},
+            hovertemplate="%{y}<br>%{x}: %{z}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        template="none",
+        font=FONT,
+        yaxis={"autorange": "reversed", "automargin": True},
+        xaxis={"automargin": True, "tickangle": -30},
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        height=max(260, 90 + 34 * len(communities)),
+    )
+    return _plain(fig)
+
+
+def heatmap_svg(data: Overview) -> str:
+    return svg.heatmap_svg(
+        [line.community.name for line in data.lines],
+        [d.name for d in data.dimensions],
+        [line.levels for line in data.lines],
+        title=_("Agreed levels by community and dimension"),
+    )
+
+
+def change_figure(data: ChangeOverTime) -> dict[str, Any]:
+    """Every finalised round as a group of bars per dimension."""
+    names = [d.name for d in data.dimensions]
+    fig = go.Figure()
+    palette = ["#9ecae1", "#4292c6", "#08519c", "#08306b", "#041c40"]
+    for i, (round_, levels) in enumerate(zip(data.rounds, data.levels, strict=True)):
+        fig.add_trace(
+            go.Bar(
+                x=names,
+                y=levels,
+                name=round_.title,
+                marker={"color": palette[min(i, len(palette) - 1)]},
+            )
+        )
+    fig.update_layout(
+        template="none",
+        font=FONT,
+        barmode="group",
+        yaxis={"range": [0, 5], "tickvals": [1, 2, 3, 4, 5], "title": {"text": _("Agreed level")}},
+        xaxis={"automargin": True, "tickangle": -30},
+        legend={"orientation": "h", "y": 1.12},
+        margin={"l": 50, "r": 10, "t": 40, "b": 10},
+        height=380,
+    )
+    return _plain(fig)

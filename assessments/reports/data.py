@@ -1,0 +1,397 @@
+"""Report data: one builder per report, each with a fixed number of queries however many
+participants, rounds or communities there are. Everything returned is anonymous: levels
+agreed by a group, or counts and ranges of private scores, never a named individual score."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from statistics import mean
+from typing import TYPE_CHECKING
+
+from django.db.models import Prefetch
+from django.utils.translation import gettext as _
+
+from communities.models import SECTOR_GROUP, Community, Sector, SectorGroup
+
+from ..aggregation import MIN_GROUP_SIZE, Spread, shift, suppress_small_groups
+from ..models import (
+    Assessment,
+    ConsensusScore,
+    Dimension,
+    LevelDescriptor,
+    Participant,
+    PriorityAction,
+    Rubric,
+)
+from ..selectors import round_spreads
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from communities.models import User
+
+
+@dataclass(frozen=True)
+class DimensionInfo:
+    number: int
+    name: str
+    sheet_label: str
+    levels: dict[int, str]  # level → description
+
+
+def rubric_dimensions(rubric: Rubric | int) -> list[DimensionInfo]:
+    """The nine dimensions with their five descriptions. One query."""
+    rubric_id = rubric if isinstance(rubric, int) else rubric.pk
+    by_number: dict[int, DimensionInfo] = {}
+    descriptors = (
+        LevelDescriptor.objects.filter(dimension__rubric_id=rubric_id)
+        .select_related("dimension")
+        .order_by("dimension__number", "level")
+    )
+    for descriptor in descriptors:
+        dim = descriptor.dimension
+        info = by_number.setdefault(
+            dim.number, DimensionInfo(dim.number, dim.name, dim.sheet_label, {})
+        )
+        info.levels[descriptor.level] = descriptor.text
+    if not by_number:  # a rubric without descriptors still has its dimensions
+        for dim in Dimension.objects.filter(rubric_id=rubric_id).order_by("number"):
+            by_number[dim.number] = DimensionInfo(dim.number, dim.name, dim.sheet_label, {})
+    return [by_number[n] for n in sorted(by_number)]
+
+
+# Round report ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DimensionRow:
+    number: int
+    name: str
+    sheet_label: str
+    level: int | None
+    level_text: str
+    reason: str
+    dissent: str
+    is_priority: bool
+    spread: Spread | None  # None when withheld (fewer than MIN_GROUP_SIZE submissions)
+    shift: float | None  # agreed level minus private median
+    previous_level: int | None
+    actions: list[PriorityAction] = field(default_factory=list)
+
+    @property
+    def change(self) -> int | None:
+        if self.level is None or self.previous_level is None:
+            return None
+        return self.level - self.previous_level
+
+
+@dataclass(frozen=True)
+class Participation:
+    invited: int
+    submitted: int
+    sectors_represented: list[str]
+    # Submitted sheets per sector group, or None when a group is too small to show.
+    by_group: dict[str, int] | None
+    missing_sectors: list[str]
+
+
+@dataclass(frozen=True)
+class RoundReport:
+    assessment: Assessment
+    previous: Assessment | None
+    rows: list[DimensionRow]
+    participation: Participation
+    spread_withheld: bool  # True when the private scores are too few to show
+    small_round: bool  # fewer than MIN_GROUP_SIZE submissions
+
+    @property
+    def priorities(self) -> list[DimensionRow]:
+        return [row for row in self.rows if row.is_priority]
+
+    @property
+    def agreed(self) -> list[int | None]:
+        return [row.level for row in self.rows]
+
+    @property
+    def complete(self) -> bool:
+        return all(row.level is not None for row in self.rows)
+
+    @property
+    def dimension_names(self) -> list[str]:
+        return [row.name for row in self.rows]
+
+
+def previous_round(assessment: Assessment) -> Assessment | None:
+    """The round to compare with: the linked previous round, else the community's latest round
+    finalised before this one. At most one query."""
+    if assessment.previous_id:
+        return assessment.previous
+    earlier = Assessment.objects.finalised().filter(community_id=assessment.community_id)
+    earlier = earlier.exclude(pk=assessment.pk)
+    if assessment.finalised_at:
+        earlier = earlier.filter(finalised_at__lt=assessment.finalised_at)
+    return earlier.order_by("-finalised_at").first()
+
+
+def participation(assessment: Assessment) -> Participation:
+    """Invited and submitted counts and who was at the table, with small groups withheld.
+    One query."""
+    invited = 0
+    submitted_sectors: list[str] = []
+    for sector, submitted_at in Participant.objects.filter(assessment=assessment).values_list(
+        "sector", "submitted_at"
+    ):
+        invited += 1
+        if submitted_at is not None:
+            submitted_sectors.append(sector)
+    groups: dict[str, list[str]] = defaultdict(list)
+    for sector in submitted_sectors:
+        groups[SECTOR_GROUP.get(sector, "other")].append(sector)
+    shown = suppress_small_groups(groups)
+    group_labels = dict(SectorGroup.choices)
+    by_group = (
+        {str(group_labels.get(key, key)): len(members) for key, members in shown.items()}
+        if shown is not None
+        else None
+    )
+    sector_labels = dict(Sector.choices)
+    represented = sorted({str(sector_labels.get(s, s)) for s in submitted_sectors})
+    from communities.models import EXPECTED_SECTORS
+
+    missing = [str(sector_labels[s]) for s in EXPECTED_SECTORS if s not in set(submitted_sectors)]
+    return Participation(
+        invited=invited,
+        submitted=len(submitted_sectors),
+        sectors_represented=represented,
+        by_group=by_group,
+        missing_sectors=missing,
+    )
+
+
+def round_report(assessment: Assessment, *, show_small_spread: bool = False) -> RoundReport:
+    """Everything the report page and the PDF show. A constant 7 queries (plus one to find the
+    previous round when it is not linked). `show_small_spread` lets a facilitator see the range
+    of a round with fewer than three submissions (with a warning); evaluators never do."""
+    dimensions = rubric_dimensions(assessment.rubric_id)
+    consensus = {
+        c.dimension.number: c
+        for c in ConsensusScore.objects.filter(assessment=assessment)
+        .select_related("dimension")
+        .prefetch_related(Prefetch("actions", queryset=PriorityAction.objects.order_by("pk")))
+    }
+    spreads = round_spreads(assessment)
+    people = participation(assessment)
+    small = people.submitted < MIN_GROUP_SIZE
+    withheld = small and not show_small_spread
+    previous = previous_round(assessment)
+    previous_levels: dict[int, int] = {}
+    if previous is not None:
+        previous_levels = dict(
+            ConsensusScore.objects.filter(assessment=previous).values_list(
+                "dimension__number", "level"
+            )
+        )
+    rows = []
+    for dim in dimensions:
+        agreed = consensus.get(dim.number)
+        dim_spread = spreads.get(dim.number)
+        if withheld or (dim_spread is not None and dim_spread.rated == 0):
+            dim_spread = None if withheld else dim_spread
+        level = agreed.level if agreed else None
+        rows.append(
+            DimensionRow(
+                number=dim.number,
+                name=dim.name,
+                sheet_label=dim.sheet_label,
+                level=level,
+                level_text=dim.levels.get(level, "") if level else "",
+                reason=agreed.reason if agreed else "",
+                dissent=agreed.dissent if agreed else "",
+                is_priority=bool(agreed and agreed.is_priority),
+                spread=dim_spread,
+                shift=shift(level, dim_spread.median) if dim_spread else None,
+                previous_level=previous_levels.get(dim.number),
+                actions=list(agreed.actions.all()) if agreed else [],
+            )
+        )
+    return RoundReport(
+        assessment=assessment,
+        previous=previous,
+        rows=rows,
+        participation=people,
+        spread_withheld=withheld,
+        small_round=small,
+    )
+
+
+# Overview and change over time ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CommunityLine:
+    community: Community
+    latest: Assessment
+    baseline: Assessment | None  # None when the latest round is the baseline itself
+    levels: list[int | None]
+    changes: list[int | None]
+    rounds: list[Assessment]
+
+
+@dataclass(frozen=True)
+class Overview:
+    dimensions: list[DimensionInfo]
+    lines: list[CommunityLine]
+    areas: list[str]
+
+
+def _levels_by_round(assessment_ids: list[int]) -> dict[int, dict[int, int]]:
+    levels: dict[int, dict[int, int]] = defaultdict(dict)
+    rows = ConsensusScore.objects.filter(assessment_id__in=assessment_ids).values_list(
+        "assessment_id", "dimension__number", "level"
+    )
+    for assessment_id, number, level in rows:
+        levels[assessment_id][number] = level
+    return levels
+
+
+def _baseline_of(rounds: list[Assessment]) -> Assessment:
+    """The first finalised baseline, else the first finalised round (rounds oldest first)."""
+    for candidate in rounds:
+        if candidate.kind == Assessment.Kind.BASELINE:
+            return candidate
+    return rounds[0]
+
+
+def overview(
+    user: User | AnonymousUser,
+    *,
+    nation: str = "",
+    area: str = "",
+    kind: str = "",
+) -> Overview:
+    """Each visible community's latest finalised round (matching the filters), its levels and
+    the change since its baseline. Three queries, whatever the number of communities."""
+    rounds = (
+        Assessment.objects.visible_to(user)
+        .finalised()
+        .select_related("community", "focal_issue")
+        .order_by("community__name", "community_id", "finalised_at")
+    )
+    if nation:
+        rounds = rounds.filter(community__nation=nation)
+    per_community: dict[int, list[Assessment]] = defaultdict(list)
+    for assessment in rounds:
+        per_community[assessment.community_id].append(assessment)
+    areas = sorted({a.focal_issue.area for rs in per_community.values() for a in rs})
+    chosen: list[tuple[Assessment, Assessment, list[Assessment]]] = []
+    for community_rounds in per_community.values():
+        matching = [
+            a
+            for a in community_rounds
+            if (not kind or a.kind == kind) and (not area or a.focal_issue.area == area)
+        ]
+        if matching:
+            chosen.append((matching[-1], _baseline_of(community_rounds), community_rounds))
+    levels = _levels_by_round([a.pk for _latest, _base, rs in chosen for a in rs])
+    current = Rubric.objects.filter(is_current=True).values_list("pk", flat=True).first()
+    rubric_id = chosen[0][0].rubric_id if chosen else current
+    dimensions = rubric_dimensions(rubric_id) if rubric_id else []
+    lines = []
+    for latest, baseline, community_rounds in chosen:
+        latest_levels = [levels[latest.pk].get(d.number) for d in dimensions]
+        base = baseline if baseline.pk != latest.pk else None
+        base_levels = [levels[base.pk].get(d.number) for d in dimensions] if base else None
+        changes: list[int | None] = [
+            (now - then) if base_levels and now is not None and then is not None else None
+            for now, then in zip(latest_levels, base_levels or latest_levels, strict=True)
+        ]
+        lines.append(
+            CommunityLine(
+                community=latest.community,
+                latest=latest,
+                baseline=base,
+                levels=latest_levels,
+                changes=changes,
+                rounds=community_rounds,
+            )
+        )
+    return Overview(dimensions=dimensions, lines=lines, areas=areas)
+
+
+@dataclass(frozen=True)
+class ChangeOverTime:
+    dimensions: list[DimensionInfo]
+    rounds: list[Assessment]
+    levels: list[list[int | None]]  # per round, per dimension
+    changes: list[int | None]  # latest minus baseline, per dimension
+    priority_numbers: set[int]  # dimensions the baseline chose as priorities
+    priority_mean_change: float | None
+    other_mean_change: float | None
+
+    @property
+    def baseline(self) -> Assessment | None:
+        return self.rounds[0] if self.rounds else None
+
+    @property
+    def table(self) -> list[tuple[DimensionInfo, list[int | None], int | None, bool]]:
+        return [
+            (dim, [levels[i] for levels in self.levels], self.changes[i],
+             dim.number in self.priority_numbers)
+            for i, dim in enumerate(self.dimensions)
+        ]
+
+    @property
+    def priorities_moved_more(self) -> bool | None:
+        if self.priority_mean_change is None or self.other_mean_change is None:
+            return None
+        return self.priority_mean_change > self.other_mean_change
+
+
+def change_over_time(community: Community) -> ChangeOverTime:
+    """Every finalised round of a community, oldest first. Four queries."""
+    rounds = list(
+        Assessment.objects.finalised()
+        .filter(community=community)
+        .select_related("focal_issue")
+        .order_by("finalised_at")
+    )
+    if not rounds:
+        return ChangeOverTime([], [], [], [], set(), None, None)
+    dimensions = rubric_dimensions(rounds[-1].rubric_id)
+    levels_by_round = _levels_by_round([r.pk for r in rounds])
+    baseline = _baseline_of(rounds)
+    rounds = rounds[rounds.index(baseline):]
+    levels = [[levels_by_round[r.pk].get(d.number) for d in dimensions] for r in rounds]
+    priority_numbers = set(
+        ConsensusScore.objects.filter(assessment=baseline, is_priority=True).values_list(
+            "dimension__number", flat=True
+        )
+    )
+    changes: list[int | None] = []
+    for i in range(len(dimensions)):
+        first, last = levels[0][i], levels[-1][i]
+        changes.append(
+            last - first if len(rounds) > 1 and first is not None and last is not None else None
+        )
+    prio = [c for d, c in zip(dimensions, changes, strict=True) if c is not None
+            and d.number in priority_numbers]
+    other = [c for d, c in zip(dimensions, changes, strict=True) if c is not None
+             and d.number not in priority_numbers]
+    return ChangeOverTime(
+        dimensions=dimensions,
+        rounds=rounds,
+        levels=levels,
+        changes=changes,
+        priority_numbers=priority_numbers,
+        priority_mean_change=mean(prio) if prio else None,
+        other_mean_change=mean(other) if other else None,
+    )
+
+
+def round_date(assessment: Assessment) -> date | None:
+    """The date a round's scores describe: its workshop, else when it was finalised."""
+    if assessment.workshop_date:
+        return assessment.workshop_date
+    return assessment.finalised_at.date() if assessment.finalised_at else None

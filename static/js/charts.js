@@ -1,0 +1,44 @@
+/* Draws plotly charts whose figure (data + layout) sits in a <script type="application/json">
+   made by Django's json_script; <div class="smm-chart" data-chart="<id of that script>">.
+   No inline scripts anywhere, so our strict CSP holds. Also wires [data-print] buttons. */
+(function () {
+  "use strict";
+
+  var config = {
+    responsive: true,
+    displaylogo: false,
+    modeBarButtonsToRemove: ["select2d", "lasso2d", "toImage"],
+  };
+
+  function draw(element) {
+    if (element.dataset.drawn || typeof window.Plotly === "undefined") {
+      return;
+    }
+    var source = document.getElementById(element.dataset.chart);
+    if (!source) {
+      return;
+    }
+    var figure = JSON.parse(source.textContent);
+    element.dataset.drawn = "1";
+    window.Plotly.newPlot(element, figure.data || [], figure.layout || {}, config);
+  }
+
+  function init() {
+    document.querySelectorAll(".smm-chart[data-chart]").forEach(draw);
+    document.querySelectorAll("[data-print]").forEach(function (button) {
+      if (button.dataset.printReady) {
+        return;
+      }
+      button.dataset.printReady = "1";
+      button.addEventListener("click", function () {
+        window.print();
+      });
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();
