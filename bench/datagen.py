@@ -423,7 +423,7 @@ def generate(scale: Scale = FULL, *, seed: int = 20250601, log: Any = print) -> 
                 truth = [min(5, max(1, t + rng.choice((0, 0, 0, 1)))) for t in truth]
                 for p, (sid, sector) in enumerate(chosen):
                     pid = next(ids[Participant])
-                    submitted = status != "collecting" or p % 10 < 7
+                    submitted = status != "collecting" or p % 10 >= 3
                     copiers[Participant].add(
                         {
                             "id": pid,

@@ -7,6 +7,7 @@ own connection and cookie jar. No Django imports here.
 from __future__ import annotations
 
 import http.client
+import math
 import statistics
 import threading
 import time
@@ -90,7 +91,7 @@ class Result:
         if not self.latencies:
             return float("nan")
         data = sorted(self.latencies)
-        k = max(0, min(len(data) - 1, round(p / 100 * len(data) + 0.5) - 1))
+        k = max(0, min(len(data) - 1, math.ceil(p / 100 * len(data)) - 1))  # nearest rank
         return data[k]
 
     @property

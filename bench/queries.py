@@ -69,9 +69,8 @@ def main() -> None:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext, setup_test_environment
 
-    from communities.models import User
-
     from bench import targets
+    from communities.models import User
 
     setup_test_environment()
     who, pages = targets.build(demo=args.demo)
@@ -99,7 +98,9 @@ def main() -> None:
         path = page.paths[0]
         extra = {"HTTP_HX_REQUEST": "true"} if page.htmx else {}
 
-        def hit(n: int, client: Client = client, path: str = path, extra: Any = extra) -> Any:
+        def hit(
+            n: int, client: Client = client, path: str = path, extra: Any = extra, page: Any = page
+        ) -> Any:
             if page.method == "POST":
                 return client.post(path, page.forms[n % len(page.forms)], **extra)
             return client.get(path, **extra)
