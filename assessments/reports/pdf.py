@@ -21,12 +21,15 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from ..models import Assessment
 from . import charts
-from .data import RoundReport, change_over_time, overview, round_report, rubric_dimensions
+from .data import RoundReport, overview, round_report
 
 logger = logging.getLogger(__name__)
+# WeasyPrint logs every layout step at INFO; that is noise in server logs.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
 @cache
@@ -62,7 +65,10 @@ def report_context(report: RoundReport) -> dict[str, Any]:
 
 def round_report_pdf(assessment: Assessment) -> bytes:
     report = round_report(assessment)
-    return render_pdf("assessments/pdf/round_report.html", report_context(report))
+    running = f"{assessment.community.name} · {assessment.title}"
+    return render_pdf(
+        "assessments/pdf/round_report.html", {**report_context(report), "running_title": running}
+    )
 
 
 def stored_report_name(assessment: Assessment) -> str:
@@ -112,6 +118,7 @@ def overview_pack_pdf(user: Any, *, nation: str = "", area: str = "", kind: str 
             "overview": data,
             "heatmap_svg": mark_safe(charts.heatmap_svg(data)) if data.lines else "",  # noqa: S308
             "sections": sections,
+            "running_title": _("Evaluator pack"),
         },
     )
 
@@ -120,17 +127,12 @@ def overview_pack_pdf(user: Any, *, nation: str = "", area: str = "", kind: str 
 
 
 def sheet_pdf(context: dict[str, Any]) -> bytes:
-    return render_pdf("assessments/pdf/sheet.html", context)
+    running = f"{_('System Maturity Model')} · {context.get('sheet_title', '')}"
+    return render_pdf("assessments/pdf/sheet.html", {"running_title": running, **context})
 
 
 def rubric_handout_pdf(context: dict[str, Any]) -> bytes:
-    return render_pdf("assessments/pdf/rubric_handout.html", context)
+    rubric = context["rubric"]
+    running = f"{rubric.name} ({rubric.version})"
+    return render_pdf("assessments/pdf/rubric_handout.html", {"running_title": running, **context})
 
-
-__all__ = [
-    "change_over_time",
-    "overview_pack_pdf",
-    "round_report_pdf",
-    "rubric_dimensions",
-    "stored_round_report",
-]

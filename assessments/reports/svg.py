@@ -114,7 +114,8 @@ def radar_svg(
     *,
     title: str,
     legend: dict[str, str],
-    size: float = 460,
+    size: float = 400,
+    pad_x: float = 70,
 ) -> str:
     """Agreed levels as a filled polygon, the private range as a band, the previous round as a
     dashed outline. `legend` maps "agreed"/"range"/"previous" to translated labels."""
@@ -124,8 +125,9 @@ def radar_svg(
     if len(series.agreed) != count:
         raise ValueError("one agreed value per axis")
     legend_height = 28
-    cx, cy = size / 2, size / 2
-    radius = size / 2 - 78
+    # Extra width either side: axis labels at 3 and 9 o'clock run sideways.
+    cx, cy = size / 2 + pad_x, size / 2
+    radius = size / 2 - 62
     body: list[str] = []
 
     for level in LEVELS:  # rings
@@ -212,7 +214,7 @@ def radar_svg(
         entries.append(("range", legend.get("range", "Range")))
     if series.previous is not None and any(v is not None for v in series.previous):
         entries.append(("previous", legend.get("previous", "Previous")))
-    x = 12.0
+    x = pad_x
     for kind, label in entries:
         if kind == "agreed":
             body.append(
@@ -237,7 +239,7 @@ def radar_svg(
             )
         body.append(text(x + 24, ly + 4, label, font_size=10.5, fill=INK))
         x += 34 + 6.2 * len(label)
-    return svg_document(size, size + legend_height, "".join(body), title=title)
+    return svg_document(size + 2 * pad_x, size + legend_height, "".join(body), title=title)
 
 
 # Heatmap --------------------------------------------------------------------------------------

@@ -1,0 +1,218 @@
+"""The round report page, the evaluator overview and the change-over-time partial: who sees
+what, what they see, and constant query counts."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.db import connection
+from django.template import Context, Template
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from assessments.models import Assessment
+from tests.assessments.test_reports_data import (  # noqa: F401 - fixtures
+    BASELINE_LEVELS,
+    REVIEW_LEVELS,
+    baseline,
+    make_round,
+    reason_for,
+    review,
+)
+from tests.factories import CommunityFactory, FocalIssueFactory, MembershipFactory
+
+
+def report_url(assessment: Assessment) -> str:
+    return reverse("assessments:report", kwargs={"code": assessment.code})
+
+
+def count_queries(client, url: str) -> tuple[int, object]:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    return len(ctx.captured_queries), response
+
+
+# Round report page ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("persona", ["facilitator", "evaluator", "admin"])
+def test_report_page_shows_chart_and_table_of_the_same_numbers(request, persona, baseline):
+    response = request.getfixturevalue(persona).get(report_url(baseline))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert reason_for("Vision") in html
+    assert "There is a shared vision, but it is loosely formed" in html
+    figure = response.context["radar"]
+    agreed = next(t for t in figure["data"] if t["name"] == "Agreed level")
+    assert agreed["r"][:9] == BASELINE_LEVELS
+    assert agreed["r"][9] == BASELINE_LEVELS[0]  # closed polygon
+    assert 'id="radar-figure" type="application/json"' in html
+    # Each agreed level appears in the table.
+    table = html.split("report-table", 1)[1].split("</table>", 1)[0]
+    for level in BASELINE_LEVELS:
+        assert f'level-{level}">{level}</span>' in table
+    assert "Next step for Involvement" in html
+
+
+def test_report_page_has_range_band_and_previous_round_trace(review):
+    from assessments.reports.charts import radar_figure
+    from assessments.reports.data import round_report
+
+    figure = radar_figure(round_report(review))
+    names = [t["name"] for t in figure["data"]]
+    assert names == ["Range of private scores", "Previous round: 2022 baseline", "Agreed level"]
+    assert figure["data"][1]["r"][:9] == BASELINE_LEVELS
+
+
+def test_report_page_never_names_participants(evaluator, baseline):
+    html = evaluator.get(report_url(baseline)).content.decode()
+    for participant in baseline.participants.select_related("stakeholder"):
+        assert participant.stakeholder.name not in html
+    assert "private reason" not in html
+
+
+def test_report_page_other_facilitator_gets_404(other_facilitator, baseline):
+    assert other_facilitator.get(report_url(baseline)).status_code == 404
+
+
+def test_report_page_anonymous_and_stakeholder_link_go_to_login(anonymous, baseline):
+    participant = baseline.participants.first()
+    response = anonymous.get(report_url(baseline))
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert participant is not None
+
+
+def test_report_page_unfinalised_round_hidden_from_evaluator(evaluator, facilitator, community):
+    draft = make_round(community, finalise=False)
+    assert evaluator.get(report_url(draft)).status_code == 404
+    response = facilitator.get(report_url(draft))
+    assert response.status_code == 200
+    assert "not finalised yet" in response.content.decode()
+
+
+def test_report_page_small_round_range_for_facilitator_only(evaluator, facilitator, community):
+    small = make_round(community, participants=2)
+    fac = facilitator.get(report_url(small))
+    assert "Only 2 private sheets were submitted" in fac.content.decode()
+    assert fac.context["report"].rows[0].spread is not None
+    ev = evaluator.get(report_url(small))
+    assert ev.context["report"].rows[0].spread is None
+    assert "Too few private sheets" in ev.content.decode()
+
+
+def test_report_page_post_not_allowed(facilitator, baseline):
+    assert facilitator.post(report_url(baseline)).status_code == 405
+
+
+def test_report_page_query_count_3_vs_60_participants(facilitator, community, facilitator_user):
+    small = make_round(community, participants=3)
+    other = CommunityFactory()
+    FocalIssueFactory(community=other)
+    MembershipFactory(user=facilitator_user, community=other)
+    big = make_round(other, participants=60)
+    small_count, small_response = count_queries(facilitator, report_url(small))
+    big_count, big_response = count_queries(facilitator, report_url(big))
+    assert small_response.status_code == big_response.status_code == 200
+    assert small_count == big_count
+
+
+def test_report_page_loads_plotly_from_static_with_css_guard(evaluator, baseline):
+    html = evaluator.get(report_url(baseline)).content.decode()
+    assert 'id="plotly.js-style-global" class="no-inline-styles"' in html
+    assert "/static/vendor/plotly/plotly.min.js" in html
+    assert "/static/js/charts.js" in html
+    assert "<script>" not in html  # no inline scripts
+
+
+# Evaluator overview -----------------------------------------------------------------------------
+
+OVERVIEW = "/overview/"
+
+
+def test_overview_url():
+    assert reverse("assessments:overview") == OVERVIEW
+
+
+@pytest.mark.parametrize("persona", ["evaluator", "admin"])
+def test_overview_heatmap_table_and_links(request, persona, review, other_community):
+    make_round(other_community, levels=[4] * 9)
+    response = request.getfixturevalue(persona).get(OVERVIEW)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Halton" in html and "Bolsover" in html
+    assert report_url(review) in html
+    assert report_url(review.previous) in html
+    heatmap = json.loads(html.split('id="heatmap-figure" type="application/json">')[1].split(
+        "</script>")[0])
+    assert heatmap["data"][0]["z"] == [[4] * 9, REVIEW_LEVELS]  # Bolsover, Halton
+    assert "change since 2022 baseline" in html
+
+
+def test_overview_facilitator_403(facilitator, baseline):
+    assert facilitator.get(OVERVIEW).status_code == 403
+
+
+def test_overview_anonymous_login(anonymous):
+    assert anonymous.get(OVERVIEW).status_code == 302
+
+
+def test_overview_filters_by_nation_area_and_kind(evaluator, baseline, other_community):
+    other_community.nation = "wales"
+    other_community.save()
+    make_round(other_community)
+    html = evaluator.get(OVERVIEW + "?nation=wales").content.decode()
+    assert "Bolsover" in html and ">Halton<" not in html
+    html = evaluator.get(OVERVIEW + "?area=homelessness").content.decode()
+    assert ">Halton<" in html and "Bolsover" not in html
+    html = evaluator.get(OVERVIEW + "?kind=review").content.decode()
+    assert "No finalised rounds match" in html
+
+
+def test_overview_bad_filter_400_with_message(evaluator, baseline):
+    response = evaluator.get(OVERVIEW + "?kind=weekly")
+    assert response.status_code == 400
+    assert "One of the filters has a value we do not know" in response.content.decode()
+
+
+def test_overview_query_count_1_vs_50_communities(evaluator):
+    def build(n: int) -> None:
+        for _ in range(n):
+            c = CommunityFactory()
+            FocalIssueFactory(community=c)
+            make_round(c, participants=0)
+
+    build(1)
+    one, response = count_queries(evaluator, OVERVIEW)
+    assert response.status_code == 200
+    build(49)
+    fifty, response = count_queries(evaluator, OVERVIEW)
+    assert len(response.context["overview"].lines) == 50
+    assert one == fifty
+
+
+# Change over time -------------------------------------------------------------------------------
+
+
+def render_change(community) -> str:
+    return Template("{% load smm_reports %}{% change_over_time community %}").render(
+        Context({"community": community})
+    )
+
+
+def test_change_over_time_tag_chart_table_and_priorities(community, review):
+    html = render_change(community)
+    assert "2022 baseline" in html and "2024 review" in html
+    assert f'id="change-figure-{community.pk}"' in html
+    assert "The priorities moved more than the other dimensions." in html
+    assert "baseline priority" in html
+    assert report_url(review) in html
+
+
+def test_change_over_time_tag_single_round_says_baseline(community, baseline):
+    html = render_change(community)
+    assert "2022 baseline is the baseline" in html
+
+
+def test_change_over_time_tag_no_rounds(community):
+    assert "No finalised rounds yet" in render_change(community)
