@@ -1,0 +1,371 @@
+"""The permission matrix: every URL pattern of the project × every role × GET and POST.
+
+`MATRIX` maps each pattern (as `tests.scenario.all_routes` names it) to how its URL is built
+from the scenario and which status each role must get. A pattern without an entry fails
+`test_every_url_pattern_has_a_matrix_entry`, so no page can be added without deciding who may
+use it. The end of this module shows the matrix catching a deliberately unguarded view.
+
+Roles: anonymous; stakeholder link of this round / of another round / a revoked link; the
+facilitator of this community / of another; evaluator; admin. Account pages are reached by the
+link roles as anonymous visitors (a link is not an account). On `/s/<token>/` pages the link
+roles use their own tokens and every other role an unknown token.
+
+POSTs carry no data: the matrix is about who gets in, the fuzz tests about what they send.
+Each request runs in a rolled-back savepoint, so one role's POST never changes another's view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpResponse
+from django.test import Client
+from django.urls import reverse
+
+from tests.scenario import Route, Scenario, all_routes, build_scenario
+
+LOGIN = "login"  # a redirect to the log-in page
+ROLES = (
+    "anonymous",
+    "link_this",
+    "link_other",
+    "link_revoked",
+    "facilitator",
+    "other_facilitator",
+    "evaluator",
+    "admin",
+)
+LINK_ROLES = ("link_this", "link_other", "link_revoked")
+ACCOUNT_ROLES = ("facilitator", "other_facilitator", "evaluator", "admin")
+
+Status = int | str
+Kwargs = Callable[[Scenario, str], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Entry:
+    kwargs: Kwargs
+    get: dict[str, Status]
+    post: dict[str, Status]
+    query: str = ""
+    note: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def account(
+    *, fac: Status, other: Status, ev: Status, admin: Status, anon: Status = LOGIN
+) -> dict[str, Status]:
+    """Statuses for an account page; link holders are anonymous visitors there."""
+    return {
+        "anonymous": anon,
+        **dict.fromkeys(LINK_ROLES, anon),
+        "facilitator": fac,
+        "other_facilitator": other,
+        "evaluator": ev,
+        "admin": admin,
+    }
+
+
+def everyone(status: Status) -> dict[str, Status]:
+    return dict.fromkeys(ROLES, status)
+
+
+def link(
+    *, this: Status, other: Status, revoked: Status = 410, unknown: Status = 404
+) -> dict[str, Status]:
+    """Statuses for a personal-link page: account roles hold no link (unknown token)."""
+    return {
+        **dict.fromkeys(("anonymous", *ACCOUNT_ROLES), unknown),
+        "link_this": this,
+        "link_other": other,
+        "link_revoked": revoked,
+    }
+
+
+def READ(ok: Status = 200) -> dict[str, Status]:
+    """Readable by the community's facilitators, evaluators and admins."""
+    return account(fac=ok, other=404, ev=ok, admin=ok)
+
+
+def WRITE(ok: Status = 200) -> dict[str, Status]:
+    """Only the community's facilitators and admins; evaluators 403, other facilitators 404."""
+    return account(fac=ok, other=404, ev=403, admin=ok)
+
+
+NO_POST = account(fac=405, other=405, ev=405, admin=405)
+NO_GET = NO_POST
+ANY_USER_GET = account(fac=200, other=200, ev=200, admin=200)
+EVALUATORS_GET = account(fac=403, other=403, ev=200, admin=200)
+
+
+def slug(s: Scenario, role: str) -> dict[str, Any]:
+    return {"slug": s.community.slug}
+
+
+def on(attr: str, **more: Any) -> Kwargs:
+    """kwargs {"code": <scenario.attr>.code, ...}"""
+
+    def build(s: Scenario, role: str) -> dict[str, Any]:
+        return {"code": getattr(s, attr).code, **more}
+
+    return build
+
+
+def in_community(attr: str) -> Kwargs:
+    def build(s: Scenario, role: str) -> dict[str, Any]:
+        return {"slug": s.community.slug, "code": getattr(s, attr).code}
+
+    return build
+
+
+def token(s: Scenario, role: str) -> dict[str, Any]:
+    return {"token": s.token_for(role)}
+
+
+def room_token(s: Scenario, role: str) -> dict[str, Any]:
+    return {"token": s.room_token if role == "link_this" else s.token_for(role)}
+
+
+def nothing(s: Scenario, role: str) -> dict[str, Any]:
+    return {}
+
+
+def participant_of_collecting(s: Scenario, role: str) -> dict[str, Any]:
+    return {"code": s.collecting.code, "participant": s.link_this.code}
+
+
+def workshop_action(s: Scenario, role: str) -> dict[str, Any]:
+    return {"code": s.workshop.code, "pk": s.action.pk}
+
+
+MATRIX: dict[str, Entry] = {
+    # --- site ----------------------------------------------------------------------------------
+    "healthz": Entry(nothing, get=everyone(200), post=everyone(405)),
+    "login": Entry(
+        nothing,
+        # Logged-in users are sent on to the dashboard.
+        get=account(fac=302, other=302, ev=302, admin=302, anon=200),
+        post=account(fac=302, other=302, ev=302, admin=302, anon=200),
+    ),
+    "logout": Entry(nothing, get=everyone(405), post=everyone(302)),
+    # --- communities ---------------------------------------------------------------------------
+    # Not limited to GET: a POST simply shows the dashboard again (harmless, nothing written).
+    "communities:dashboard": Entry(nothing, get=ANY_USER_GET, post=ANY_USER_GET),
+    "communities:detail": Entry(slug, get=READ(), post=NO_POST),
+    # These forms bind `request.POST or None`: a POST with no fields at all (which no browser
+    # sends) shows the blank form again with 200; a POST with bad fields is a 400 (fuzz tests).
+    "communities:focal_issue_create": Entry(slug, get=WRITE(), post=WRITE(200)),
+    "communities:focal_issue_edit": Entry(
+        in_community("focal_issue"), get=WRITE(), post=WRITE(200)
+    ),
+    "communities:organisation_create": Entry(slug, get=WRITE(), post=WRITE(200)),
+    "communities:organisation_edit": Entry(
+        in_community("organisation"), get=WRITE(), post=WRITE(200)
+    ),
+    # Removing an organisation deletes it, or deactivates it if it took part in a round.
+    "communities:organisation_delete": Entry(
+        in_community("organisation"), get=WRITE(), post=WRITE(302)
+    ),
+    "communities:stakeholder_create": Entry(slug, get=WRITE(), post=WRITE(200)),
+    "communities:stakeholder_edit": Entry(
+        in_community("stakeholder"), get=WRITE(), post=WRITE(200)
+    ),
+    "communities:stakeholder_delete": Entry(
+        in_community("stakeholder"), get=WRITE(), post=WRITE(302)
+    ),
+    "communities:import": Entry(slug, get=WRITE(), post=WRITE(400)),
+    "communities:import_confirm": Entry(slug, get=NO_GET, post=WRITE(400)),
+    "communities:export_csv": Entry(slug, get=READ(), post=NO_POST),
+    # --- rounds --------------------------------------------------------------------------------
+    "assessments:round_create": Entry(slug, get=WRITE(), post=WRITE(400)),
+    "assessments:round": Entry(on("collecting"), get=READ(), post=NO_POST),
+    "assessments:round_status": Entry(on("collecting"), get=NO_GET, post=WRITE(303)),
+    "assessments:participants_add": Entry(on("collecting"), get=WRITE(), post=WRITE(400)),
+    "assessments:round_invite": Entry(on("collecting"), get=NO_GET, post=WRITE(303)),
+    "assessments:round_remind": Entry(on("collecting"), get=NO_GET, post=WRITE(303)),
+    "assessments:participant_link": Entry(participant_of_collecting, get=NO_GET, post=WRITE(200)),
+    "assessments:paper_sheet": Entry(participant_of_collecting, get=WRITE(), post=WRITE(400)),
+    # --- the stakeholder's own sheet -----------------------------------------------------------
+    "assessments:sheet": Entry(token, get=link(this=200, other=200), post=everyone(405)),
+    "assessments:sheet_save": Entry(token, get=everyone(405), post=link(this=400, other=400)),
+    "assessments:sheet_review": Entry(token, get=link(this=200, other=200), post=everyone(405)),
+    # Nothing answered yet, so submitting is refused with the list of what is missing.
+    "assessments:sheet_submit": Entry(token, get=everyone(405), post=link(this=400, other=400)),
+    "assessments:my_sheet_pdf": Entry(token, get=link(this=200, other=200), post=everyone(405)),
+    # --- workshop ------------------------------------------------------------------------------
+    "assessments:analysis": Entry(on("workshop"), get=WRITE(), post=NO_POST),
+    "assessments:presenter[code]": Entry(on("workshop"), get=WRITE(302), post=NO_POST),
+    "assessments:presenter[code,number]": Entry(
+        on("workshop", number=1), get=WRITE(), post=NO_POST
+    ),
+    "assessments:presenter_move": Entry(on("workshop"), get=NO_GET, post=WRITE(400)),
+    "assessments:presenter_reveal": Entry(on("workshop", number=1), get=NO_GET, post=WRITE(302)),
+    "assessments:consensus_record": Entry(on("workshop", number=1), get=NO_GET, post=WRITE(400)),
+    "assessments:room_link": Entry(on("workshop"), get=NO_GET, post=WRITE(200)),
+    "assessments:follow": Entry(token, get=link(this=200, other=200), post=everyone(405)),
+    # The room link is the only token the room page knows; personal links are not room links.
+    "assessments:room": Entry(
+        room_token, get=link(this=200, other=404, revoked=404), post=everyone(405)
+    ),
+    "assessments:priorities": Entry(on("workshop"), get=WRITE(), post=WRITE(302)),
+    "assessments:priority_action_add": Entry(on("workshop", number=3), get=NO_GET, post=WRITE(400)),
+    "assessments:priority_action_edit": Entry(workshop_action, get=WRITE(), post=WRITE(400)),
+    "assessments:priority_action_delete": Entry(workshop_action, get=NO_GET, post=WRITE(302)),
+    "assessments:finalise": Entry(on("workshop"), get=WRITE(), post=WRITE(400)),
+    "assessments:reopen": Entry(on("finalised"), get=WRITE(), post=WRITE(400)),
+    # --- reports -------------------------------------------------------------------------------
+    "assessments:report": Entry(on("finalised"), get=READ(), post=NO_POST),
+    "assessments:report_pdf": Entry(on("finalised"), get=READ(), post=NO_POST),
+    "assessments:agreed_sheet": Entry(on("finalised", fmt="html"), get=READ(), post=NO_POST),
+    # The cross-community overview is the evaluator's (and admin's) page.
+    "assessments:overview": Entry(nothing, get=EVALUATORS_GET, post=NO_POST),
+    "assessments:overview_pdf": Entry(nothing, get=EVALUATORS_GET, post=NO_POST),
+    "assessments:export_csv": Entry(nothing, get=ANY_USER_GET, post=NO_POST),
+    "assessments:export_xlsx": Entry(nothing, get=ANY_USER_GET, post=NO_POST),
+    "assessments:export_counts_csv": Entry(nothing, get=ANY_USER_GET, post=NO_POST),
+    "assessments:blank_sheet": Entry(
+        lambda s, role: {"fmt": "html"}, get=ANY_USER_GET, post=NO_POST
+    ),
+    "assessments:rubric_handout": Entry(
+        lambda s, role: {"fmt": "html"}, get=ANY_USER_GET, post=NO_POST
+    ),
+    # --- audit and data protection -------------------------------------------------------------
+    # Not limited to GET: a POST shows the same read-only page (nothing is written).
+    "assessments:audit": Entry(on("finalised"), get=WRITE(), post=WRITE()),
+    "assessments:stakeholder_data_export": Entry(on("stakeholder"), get=WRITE(), post=WRITE(200)),
+    "assessments:stakeholder_erase": Entry(on("stakeholder"), get=WRITE(), post=WRITE(400)),
+}
+
+
+# --- the checker -------------------------------------------------------------------------------
+
+
+def missing_entries(routes: list[Route], matrix: dict[str, Entry]) -> list[str]:
+    return [f"{r.key} ({r.route})" for r in routes if r.key not in matrix]
+
+
+def url_for(route: Route, entry: Entry, scenario: Scenario, role: str) -> str:
+    url = reverse(route.name, kwargs=entry.kwargs(scenario, role) or None)
+    return f"{url}?{entry.query}" if entry.query else url
+
+
+def request_as(client: Client, method: str, url: str) -> HttpResponse:
+    """One request in a savepoint that is rolled back afterwards."""
+    cache.clear()  # rate-limit counters
+    with transaction.atomic():
+        response = client.get(url) if method == "GET" else client.post(url, {})
+        transaction.set_rollback(True)
+    return response
+
+
+def _matches(response: HttpResponse, expected: Status) -> bool:
+    if expected == LOGIN:
+        return response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    return response.status_code == expected
+
+
+def _shown(response: HttpResponse) -> str:
+    if response.status_code in (301, 302, 303):
+        return f"{response.status_code} → {response['Location']}"
+    return str(response.status_code)
+
+
+def check_route(
+    route: Route, entry: Entry, scenario: Scenario, clients: dict[str, Client]
+) -> list[str]:
+    """Every role × method that does not get its expected status, as readable lines."""
+    mismatches = []
+    for method, expectations in (("GET", entry.get), ("POST", entry.post)):
+        for role in ROLES:
+            expected = expectations[role]
+            url = url_for(route, entry, scenario, role)
+            response = request_as(clients[role], method, url)
+            if not _matches(response, expected):
+                mismatches.append(
+                    f"{method} {url} [{route.key}] as {role}: "
+                    f"expected {expected}, got {_shown(response)}"
+                )
+    return mismatches
+
+
+# --- fixtures and tests ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def scenario(community, other_community) -> Scenario:  # type: ignore[no-untyped-def]
+    return build_scenario(community, other_community)
+
+
+@pytest.fixture
+def clients(facilitator, other_facilitator, evaluator, admin) -> dict[str, Client]:  # type: ignore[no-untyped-def]
+    clients = {
+        "anonymous": Client(),
+        "link_this": Client(),
+        "link_other": Client(),
+        "link_revoked": Client(),
+        "facilitator": facilitator,
+        "other_facilitator": other_facilitator,
+        "evaluator": evaluator,
+        "admin": admin,
+    }
+    for client in clients.values():
+        client.raise_request_exception = False
+    return clients
+
+
+ROUTES = all_routes()
+
+
+def test_every_url_pattern_has_a_matrix_entry():
+    missing = missing_entries(ROUTES, MATRIX)
+    assert not missing, "URL patterns without a permission-matrix entry: " + ", ".join(missing)
+
+
+def test_no_matrix_entry_is_stale():
+    keys = {r.key for r in ROUTES}
+    stale = sorted(set(MATRIX) - keys)
+    assert not stale, f"MATRIX entries for URL patterns that no longer exist: {stale}"
+
+
+def test_every_entry_names_every_role():
+    for key, entry in MATRIX.items():
+        for method, expectations in (("GET", entry.get), ("POST", entry.post)):
+            assert set(expectations) == set(ROLES), f"{key} {method}"
+
+
+def test_the_walk_covers_the_site_and_skips_admin():
+    keys = {r.key for r in ROUTES}
+    assert {"healthz", "login", "logout", "communities:dashboard", "assessments:sheet"} <= keys
+    assert not any(r.route.startswith("admin/") for r in ROUTES)
+
+
+@pytest.mark.parametrize("route", [r for r in ROUTES if r.key in MATRIX], ids=lambda r: r.key)
+def test_permission_matrix(route: Route, scenario, clients):  # type: ignore[no-untyped-def]
+    mismatches = check_route(route, MATRIX[route.key], scenario, clients)
+    assert not mismatches, "\n".join(mismatches)
+
+
+# --- the matrix catches an unguarded view ------------------------------------------------------
+
+
+def test_an_unguarded_view_has_no_entry_and_fails_the_matrix(settings, scenario, clients):  # type: ignore[no-untyped-def]
+    """tests/matrix_urls.py adds a view that shows a round to anyone. The matrix must notice:
+    first because it has no entry, then because its statuses are not the ones a round page
+    must have."""
+    settings.ROOT_URLCONF = "tests.matrix_urls"
+    routes = all_routes("tests.matrix_urls")
+    missing = missing_entries(routes, MATRIX)
+    assert missing == ["matrix_unguarded (matrix-test/rounds/<uuid:code>/)"]
+
+    (route,) = [r for r in routes if r.key == "matrix_unguarded"]
+    # What a round page must answer (the same as the real round page).
+    entry = Entry(on("collecting"), get=READ(), post=NO_POST)
+    mismatches = check_route(route, entry, scenario, clients)
+    failed = {line.split(" as ")[1].split(":")[0] for line in mismatches if line.startswith("GET")}
+    assert {"anonymous", "link_this", "other_facilitator"} <= failed
+    assert any("as anonymous: expected login, got 200" in line for line in mismatches)
