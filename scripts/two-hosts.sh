@@ -64,7 +64,7 @@ for port in "$PORT_A" "$PORT_B"; do
 done
 
 TWO_HOSTS_PORT_A="$PORT_A" TWO_HOSTS_PORT_B="$PORT_B" "$PY" - <<'PYTHON'
-"""Log in on host A, carry on on host B, log out on B and be logged out on A."""
+"""Log in on A, work on B; a stakeholder answers across both; log out on B, refused on A."""
 
 import http.client
 import os
@@ -165,14 +165,50 @@ expect(community.name in html, "host B lists the facilitator's community")
 status, _, html = browser.request(A, "GET", f"/communities/{community.slug}/")
 expect(status == 200 and community.name in html, "host A serves the community page")
 
-# The stakeholder's personal link works the same whichever host the load balancer picks.
-answers = {}
+# A round across both hosts: the stakeholder's answers are saved on whichever host the load
+# balancer picks (alternately here), submitted on B, seen by the facilitator on B, and
+# collection is closed on A, after which host B refuses further answers.
+sheet = f"/s/{participant.token}/"
+stakeholder = Browser()
 for port in (A, B):
-    stakeholder = Browser()
-    status, _, html = stakeholder.request(port, "GET", f"/s/{participant.token}/")
-    answers[port] = status
-    expect(status < 500, f"personal link on port {port} answers {status}, not an error")
-expect(answers[A] == answers[B], f"personal link answers the same on both hosts ({answers[A]})")
+    status, _, html = stakeholder.request(port, "GET", sheet)
+    expect(status == 200, f"personal link opens on port {port}")
+token = csrf_token(html)
+dimensions = list(assessment.rubric.dimensions.order_by("number"))
+for i, dimension in enumerate(dimensions):
+    port = (A, B)[i % 2]
+    status, _, _ = stakeholder.request(
+        port,
+        "POST",
+        f"{sheet}save/",
+        {
+            "csrfmiddlewaretoken": token,
+            "dimension": str(dimension.pk),
+            "level": "3",
+            "reason": f"Example {dimension.number}",
+        },
+    )
+    expect(status == 303, f"answer {dimension.number} saved on port {port}")
+status, _, _ = stakeholder.request(B, "POST", f"{sheet}submit/", {"csrfmiddlewaretoken": token})
+expect(status == 303, "sheet submitted on host B")
+participant.refresh_from_db()
+expect(participant.submitted_at is not None, "the submission is in the shared database")
+
+round_url = f"/rounds/{assessment.code}/"
+status, _, html = browser.request(B, "GET", round_url)
+expect(status == 200 and "Submitted" in html, "host B's round page shows the submission")
+status, _, _ = browser.request(
+    A, "POST", f"{round_url}status/", {"csrfmiddlewaretoken": csrf_token(html), "to": "workshop"}
+)
+assessment.refresh_from_db()
+expect(status == 303 and assessment.status == "workshop", "collection closed on host A")
+status, _, _ = stakeholder.request(
+    B,
+    "POST",
+    f"{sheet}save/",
+    {"csrfmiddlewaretoken": token, "dimension": str(dimensions[0].pk), "level": "5"},
+)
+expect(status == 409, "host B refuses answers once host A has closed collection")
 
 # Logging out on B ends the session everywhere: host A sends the user to the login page.
 status, _, html = browser.request(B, "GET", "/")
