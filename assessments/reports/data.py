@@ -11,7 +11,6 @@ from statistics import mean
 from typing import TYPE_CHECKING
 
 from django.db.models import Prefetch
-from django.utils.translation import gettext as _
 
 from communities.models import SECTOR_GROUP, Community, Sector, SectorGroup
 
@@ -337,8 +336,12 @@ class ChangeOverTime:
     @property
     def table(self) -> list[tuple[DimensionInfo, list[int | None], int | None, bool]]:
         return [
-            (dim, [levels[i] for levels in self.levels], self.changes[i],
-             dim.number in self.priority_numbers)
+            (
+                dim,
+                [levels[i] for levels in self.levels],
+                self.changes[i],
+                dim.number in self.priority_numbers,
+            )
             for i, dim in enumerate(self.dimensions)
         ]
 
@@ -362,7 +365,7 @@ def change_over_time(community: Community) -> ChangeOverTime:
     dimensions = rubric_dimensions(rounds[-1].rubric_id)
     levels_by_round = _levels_by_round([r.pk for r in rounds])
     baseline = _baseline_of(rounds)
-    rounds = rounds[rounds.index(baseline):]
+    rounds = rounds[rounds.index(baseline) :]
     levels = [[levels_by_round[r.pk].get(d.number) for d in dimensions] for r in rounds]
     priority_numbers = set(
         ConsensusScore.objects.filter(assessment=baseline, is_priority=True).values_list(
@@ -375,10 +378,16 @@ def change_over_time(community: Community) -> ChangeOverTime:
         changes.append(
             last - first if len(rounds) > 1 and first is not None and last is not None else None
         )
-    prio = [c for d, c in zip(dimensions, changes, strict=True) if c is not None
-            and d.number in priority_numbers]
-    other = [c for d, c in zip(dimensions, changes, strict=True) if c is not None
-             and d.number not in priority_numbers]
+    prio = [
+        c
+        for d, c in zip(dimensions, changes, strict=True)
+        if c is not None and d.number in priority_numbers
+    ]
+    other = [
+        c
+        for d, c in zip(dimensions, changes, strict=True)
+        if c is not None and d.number not in priority_numbers
+    ]
     return ChangeOverTime(
         dimensions=dimensions,
         rounds=rounds,

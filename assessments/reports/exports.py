@@ -10,7 +10,7 @@ import csv
 import io
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
@@ -123,7 +123,8 @@ def counts_rows(user: User | AnonymousUser) -> list[list[Cell]]:
             unsure=Count("pk", filter=Q(not_sure=True)),
         )
     )
-    for row in scores:
+    for values in scores:
+        row: dict[str, Any] = dict(values)
         key = (row["participant__assessment_id"], row["dimension__number"])
         dims[row["participant__assessment_id"]][row["dimension__number"]] = row["dimension__name"]
         for level in LEVELS:
@@ -140,8 +141,15 @@ def counts_rows(user: User | AnonymousUser) -> list[list[Cell]]:
         ]
         if n < MIN_GROUP_SIZE:
             rows.append(
-                [*base, "", "", n, *[""] * len(LEVELS), "",
-                 _("withheld: fewer than %(n)s sheets submitted") % {"n": MIN_GROUP_SIZE}]
+                [
+                    *base,
+                    "",
+                    "",
+                    n,
+                    *[""] * len(LEVELS),
+                    "",
+                    _("withheld: fewer than %(n)s sheets submitted") % {"n": MIN_GROUP_SIZE},
+                ]
             )
             continue
         for number, name in sorted(dims[assessment.pk].items()):

@@ -135,4 +135,3 @@ def rubric_handout_pdf(context: dict[str, Any]) -> bytes:
     rubric = context["rubric"]
     running = f"{rubric.name} ({rubric.version})"
     return render_pdf("assessments/pdf/rubric_handout.html", {"running_title": running, **context})
-

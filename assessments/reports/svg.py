@@ -203,9 +203,7 @@ def radar_svg(
         lines = wrap(label, 16)
         top = y - (len(lines) - 1) * 6 + 3
         for n, line in enumerate(lines):
-            body.append(
-                text(x, top + n * 12, line, font_size=10.5, fill=INK, text_anchor=anchor)
-            )
+            body.append(text(x, top + n * 12, line, font_size=10.5, fill=INK, text_anchor=anchor))
 
     # Legend
     ly = size + legend_height / 2
@@ -271,24 +269,54 @@ def heatmap_svg(
             body.append(text(x, y, line, font_size=8.5, fill=INK, text_anchor="middle"))
     for i, (row, row_values) in enumerate(zip(rows, values, strict=True)):
         y = header_height + cell_h * i
-        body.append(text(label_width - 6, y + cell_h / 2 + 4, row, font_size=10, fill=INK,
-                         text_anchor="end"))
+        body.append(
+            text(
+                label_width - 6, y + cell_h / 2 + 4, row, font_size=10, fill=INK, text_anchor="end"
+            )
+        )
         for j, value in enumerate(row_values):
             x = label_width + cell_w * j
             fill = HEAT_COLOURS.get(value or 0, "#ffffff")
             body.append(
-                element("rect", x=x + 1, y=y + 1, width=cell_w - 2, height=cell_h - 2, fill=fill,
-                        stroke=GRID, stroke_width=0.5)
+                element(
+                    "rect",
+                    x=x + 1,
+                    y=y + 1,
+                    width=cell_w - 2,
+                    height=cell_h - 2,
+                    fill=fill,
+                    stroke=GRID,
+                    stroke_width=0.5,
+                )
             )
             shown = str(value) if value is not None else missing_label
             ink = "#ffffff" if (value or 0) >= 4 else INK
-            body.append(text(x + cell_w / 2, y + cell_h / 2 + 4, shown, font_size=10, fill=ink,
-                             text_anchor="middle", font_weight="bold"))
+            body.append(
+                text(
+                    x + cell_w / 2,
+                    y + cell_h / 2 + 4,
+                    shown,
+                    font_size=10,
+                    fill=ink,
+                    text_anchor="middle",
+                    font_weight="bold",
+                )
+            )
     # Legend: the five colours.
     ly = header_height + cell_h * len(rows) + 12
     for n, level in enumerate(LEVELS):
         x = label_width + n * 44
-        body.append(element("rect", x=float(x), y=float(ly), width=16.0, height=12.0,
-                            fill=HEAT_COLOURS[level], stroke=GRID, stroke_width=0.5))
+        body.append(
+            element(
+                "rect",
+                x=float(x),
+                y=float(ly),
+                width=16.0,
+                height=12.0,
+                fill=HEAT_COLOURS[level],
+                stroke=GRID,
+                stroke_width=0.5,
+            )
+        )
         body.append(text(x + 20, ly + 10, str(level), font_size=9.5, fill=INK))
     return svg_document(width, height, "".join(body), title=title)

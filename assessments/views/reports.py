@@ -222,9 +222,7 @@ def export_counts_csv(request: HttpRequest) -> HttpResponse:
 # Printable sheets -----------------------------------------------------------------------------
 
 
-def _sheet(
-    request: HttpRequest, fmt: str, context: dict[str, Any], filename: str
-) -> HttpResponse:
+def _sheet(request: HttpRequest, fmt: str, context: dict[str, Any], filename: str) -> HttpResponse:
     context = {"level_labels": LEVEL_LABELS, **context}
     if fmt == "pdf":
         return _pdf_response(pdf.sheet_pdf(context), filename)
@@ -311,9 +309,7 @@ def my_sheet_pdf(request: HttpRequest, token: str) -> HttpResponse:
     assessment = participant.assessment
     scores = {
         s.dimension.number: s
-        for s in IndividualScore.objects.filter(participant=participant).select_related(
-            "dimension"
-        )
+        for s in IndividualScore.objects.filter(participant=participant).select_related("dimension")
     }
     rows = []
     for dim in rubric_dimensions(assessment.rubric_id):

@@ -11,13 +11,25 @@ from pypdf import PdfReader
 
 from assessments.models import AuditEvent, Dimension
 from assessments.reports import pdf
-from tests.assessments.test_reports_data import (  # noqa: F401 - fixtures
+from tests.assessments.test_reports_data import (
     BASELINE_LEVELS,
-    baseline,
+    REVIEW_LEVELS,
     make_round,
     reason_for,
-    review,
 )
+
+
+@pytest.fixture
+def baseline(community):
+    return make_round(community)
+
+
+@pytest.fixture
+def review(community, baseline):
+    return make_round(
+        community, title="2024 review", kind="review", levels=REVIEW_LEVELS, previous=baseline
+    )
+
 
 NAMES = [
     "Vision",
@@ -69,8 +81,11 @@ def path_operators(reader: PdfReader) -> int:
     for page in reader.pages[1:3]:
         contents = page.get_contents()
         streams = [contents.get_data()] if contents is not None else []
-        streams += [obj.get_data() for obj in _xobjects(page.get("/Resources"))
-                    if obj.get("/Subtype") == "/Form"]
+        streams += [
+            obj.get_data()
+            for obj in _xobjects(page.get("/Resources"))
+            if obj.get("/Subtype") == "/Form"
+        ]
         for data in streams:
             count += data.count(b" l\n") + data.count(b" l ")
     return count

@@ -12,15 +12,25 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from assessments.models import Assessment
-from tests.assessments.test_reports_data import (  # noqa: F401 - fixtures
+from tests.assessments.test_reports_data import (
     BASELINE_LEVELS,
     REVIEW_LEVELS,
-    baseline,
     make_round,
     reason_for,
-    review,
 )
 from tests.factories import CommunityFactory, FocalIssueFactory, MembershipFactory
+
+
+@pytest.fixture
+def baseline(community):
+    return make_round(community)
+
+
+@pytest.fixture
+def review(community, baseline):
+    return make_round(
+        community, title="2024 review", kind="review", levels=REVIEW_LEVELS, previous=baseline
+    )
 
 
 def report_url(assessment: Assessment) -> str:
@@ -143,8 +153,9 @@ def test_overview_heatmap_table_and_links(request, persona, review, other_commun
     assert "Halton" in html and "Bolsover" in html
     assert report_url(review) in html
     assert report_url(review.previous) in html
-    heatmap = json.loads(html.split('id="heatmap-figure" type="application/json">')[1].split(
-        "</script>")[0])
+    heatmap = json.loads(
+        html.split('id="heatmap-figure" type="application/json">')[1].split("</script>")[0]
+    )
     assert heatmap["data"][0]["z"] == [[4] * 9, REVIEW_LEVELS]  # Bolsover, Halton
     assert "change since 2022 baseline" in html
 

@@ -88,7 +88,10 @@ def baseline(community):
 @pytest.fixture
 def review(community, baseline):
     return make_round(
-        community, title="2024 review", kind=Assessment.Kind.REVIEW, levels=REVIEW_LEVELS,
+        community,
+        title="2024 review",
+        kind=Assessment.Kind.REVIEW,
+        levels=REVIEW_LEVELS,
         previous=baseline,
     )
 
@@ -139,7 +142,8 @@ def test_small_round_withholds_spread_unless_facilitator(community):
 
 def test_participation_suppresses_sector_groups_under_three(community):
     mixed = make_round(
-        community, participants=4,
+        community,
+        participants=4,
         sectors=[Sector.HOUSING, Sector.HEALTH, Sector.POLICE_JUSTICE, Sector.SMALL_CHARITY],
     )
     people = round_report(mixed).participation
@@ -151,12 +155,15 @@ def test_participation_suppresses_sector_groups_under_three(community):
 
 def test_participation_shows_groups_of_three_or_more(community):
     big = make_round(
-        community, participants=6,
+        community,
+        participants=6,
         sectors=[Sector.HOUSING, Sector.VCS],
     )
     by_group = round_report(big).participation.by_group
-    assert by_group == {"Statutory and public services": 3,
-                        "Voluntary, community, faith and private": 3}
+    assert by_group == {
+        "Statutory and public services": 3,
+        "Voluntary, community, faith and private": 3,
+    }
 
 
 def test_round_report_query_count_constant_3_vs_60_participants(community):

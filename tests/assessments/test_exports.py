@@ -1,0 +1,179 @@
+"""CSV/XLSX exports: rows match the database, no names, formulas neutralised, roles, queries."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from assessments.models import AuditEvent, ConsensusScore, IndividualScore
+from assessments.reports.exports import neutralise
+from tests.assessments.test_reports_data import (
+    REVIEW_LEVELS,
+    make_round,
+)
+from tests.factories import CommunityFactory, FocalIssueFactory
+
+
+@pytest.fixture
+def baseline(community):
+    return make_round(community)
+
+
+@pytest.fixture
+def review(community, baseline):
+    return make_round(
+        community, title="2024 review", kind="review", levels=REVIEW_LEVELS, previous=baseline
+    )
+
+
+CSV_URL = reverse("assessments:export_csv")
+XLSX_URL = reverse("assessments:export_xlsx")
+COUNTS_URL = reverse("assessments:export_counts_csv")
+
+
+def rows_of(response) -> list[list[str]]:
+    text = response.content.decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text)))
+
+
+@pytest.mark.parametrize(
+    "value,expected",
+    [
+        ("=SUM(A1)", "'=SUM(A1)"),
+        ("+1", "'+1"),
+        ("-1", "'-1"),
+        ("@cmd", "'@cmd"),
+        ("\tx", "'\tx"),
+        ("fine", "fine"),
+        (3, 3),
+        (None, None),
+    ],
+)
+def test_neutralise(value, expected):
+    assert neutralise(value) == expected
+
+
+def test_csv_rows_match_database(evaluator, review):
+    response = evaluator.get(CSV_URL)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert "attachment;" in response["Content-Disposition"]
+    header, *rows = rows_of(response)
+    assert header[:4] == ["community", "round", "kind", "date"]
+    expected = [
+        [
+            "Halton",
+            c.assessment.title,
+            c.assessment.get_kind_display(),
+            "2022-03-10",
+            str(c.dimension.number),
+            c.dimension.name,
+            str(c.level),
+            "yes" if c.is_priority else "",
+            c.reason,
+        ]
+        for c in ConsensusScore.objects.select_related("assessment", "dimension").order_by(
+            "assessment__finalised_at", "dimension__number"
+        )
+    ]
+    assert rows == expected
+    assert len(rows) == 18
+
+
+def test_csv_has_no_names_or_individual_reasons(evaluator, baseline):
+    text = evaluator.get(CSV_URL).content.decode("utf-8-sig")
+    for participant in baseline.participants.select_related("stakeholder"):
+        assert participant.stakeholder.name not in text
+    assert "private reason" not in text
+
+
+def test_csv_neutralises_formula_cells(evaluator, baseline):
+    ConsensusScore.objects.filter(assessment=baseline, dimension__number=1).update(
+        reason='=HYPERLINK("http://evil")'
+    )
+    rows = rows_of(evaluator.get(CSV_URL))
+    assert rows[1][-1] == '\'=HYPERLINK("http://evil")'
+    assert AuditEvent.objects.filter(verb=AuditEvent.Verb.EXPORTED).count() == 1
+
+
+def test_counts_csv_matches_database(evaluator, baseline):
+    header, *rows = rows_of(evaluator.get(COUNTS_URL))
+    assert header[5] == "sheets submitted"
+    assert len(rows) == 9
+    for row in rows:
+        number = int(row[3])
+        scores = IndividualScore.objects.filter(
+            participant__assessment=baseline, dimension__number=number
+        )
+        counts = [scores.filter(level=level).count() for level in range(1, 6)]
+        assert [int(v) for v in row[6:11]] == counts
+        assert row[5] == "3"
+
+
+def test_counts_withheld_for_rounds_under_three_sheets(evaluator, community):
+    make_round(community, participants=2)
+    _header, *rows = rows_of(evaluator.get(COUNTS_URL))
+    assert len(rows) == 1
+    assert rows[0][6:11] == [""] * 5
+    assert "withheld" in rows[0][-1]
+
+
+def test_xlsx_has_both_sheets_matching_csv(evaluator, baseline):
+    ConsensusScore.objects.filter(assessment=baseline, dimension__number=2).update(
+        reason="@SUM(1) and a control \x0b char"
+    )
+    response = evaluator.get(XLSX_URL)
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == ["Agreed levels", "Level counts"]
+    agreed = [[c.value for c in row] for row in book["Agreed levels"].iter_rows()]
+    assert len(agreed) == 10
+    assert agreed[1][:7] == ["Halton", "2022 baseline", "Baseline", "2022-03-10", 1, "Vision", 2]
+    assert agreed[2][-1] == "'@SUM(1) and a control  char"
+    assert len(list(book["Level counts"].iter_rows())) == 10
+
+
+def test_facilitator_exports_only_their_communities(facilitator, baseline, other_community):
+    make_round(other_community)
+    communities = {row[0] for row in rows_of(facilitator.get(CSV_URL))[1:]}
+    assert communities == {"Halton"}
+
+
+def test_other_facilitator_sees_none_of_this_community(other_facilitator, baseline):
+    assert rows_of(other_facilitator.get(CSV_URL))[1:] == []
+    assert rows_of(other_facilitator.get(COUNTS_URL))[1:] == []
+
+
+@pytest.mark.parametrize("url", [CSV_URL, XLSX_URL, COUNTS_URL])
+def test_exports_need_login(anonymous, url):
+    assert anonymous.get(url).status_code == 302
+
+
+@pytest.mark.parametrize("url", [CSV_URL, XLSX_URL, COUNTS_URL])
+def test_admin_can_export(admin, baseline, url):
+    assert admin.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("url", [CSV_URL, XLSX_URL, COUNTS_URL])
+def test_export_query_count_1_vs_50_communities(evaluator, url):
+    def build(n: int) -> None:
+        for _ in range(n):
+            c = CommunityFactory()
+            FocalIssueFactory(community=c)
+            make_round(c, participants=3)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert evaluator.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    build(1)
+    one = count()
+    build(49)
+    assert count() == one
