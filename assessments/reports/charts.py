@@ -25,8 +25,13 @@ def _closed(values: list[Any]) -> list[Any]:
     return [*values, values[0]] if values else values
 
 
+def _label(name: str, width: int = 14) -> str:
+    """Wrapped for plotly tick labels, which understand <br>."""
+    return "<br>".join(svg.wrap(name, width))
+
+
 def radar_figure(report: RoundReport) -> dict[str, Any]:
-    names = report.dimension_names
+    names = [_label(name) for name in report.dimension_names]
     theta = _closed(names)
     fig = go.Figure()
     lows = [row.spread.low if row.spread else None for row in report.rows]
@@ -73,8 +78,8 @@ def radar_figure(report: RoundReport) -> dict[str, Any]:
             "radialaxis": {"range": [0, 5], "tickvals": [1, 2, 3, 4, 5], "angle": 90},
             "angularaxis": {"direction": "clockwise", "rotation": 90},
         },
-        legend={"orientation": "h", "y": -0.12},
-        margin={"l": 70, "r": 70, "t": 30, "b": 30},
+        legend={"orientation": "h", "y": -0.15},
+        margin={"l": 90, "r": 90, "t": 50, "b": 30},
         height=480,
     )
     return _plain(fig)
@@ -103,30 +108,60 @@ def radar_svg(report: RoundReport) -> str:
 
 
 def heatmap_figure(data: Overview) -> dict[str, Any]:
-    names = [d.name for d in data.dimensions]
-    communities = [line.community.name for line in data.lines]
-    z = [line.levels for line in data.lines]
+    """Communities × dimensions as square tiles. Drawn as markers rather than a plotly Heatmap
+    trace: that one paints a bitmap whose crisp-edge style attribute our CSP blocks, so the
+    browser would blur it."""
+    names = [_label(f"{d.number}. {d.name}", 12) for d in data.dimensions]
+    xs: list[str] = []
+    ys: list[str] = []
+    zs: list[int] = []
+    for line in data.lines:
+        for name, level in zip(names, line.levels, strict=True):
+            if level is not None:
+                xs.append(name)
+                ys.append(line.community.name)
+                zs.append(level)
+    colours = [[(level - 1) / 4, svg.HEAT_COLOURS[level]] for level in svg.LEVELS]
     fig = go.Figure(
-        go.Heatmap(
-            z=z,
-            x=names,
-            y=communities,
-            zmin=1,
-            zmax=5,
-            colorscale=[[(level - 1) / 4, svg.HEAT_COLOURS[level]] for level in svg.LEVELS],
-            text=[["" if v is None else str(v) for v in row] for row in z],
-            texttemplate="%{text}",
-            colorbar={"title": {"text": _("Level")}, "tickvals": [1, 2, 3, 4, 5]},
-            hovertemplate="%{y}<br>%{x}: %{z}<extra></extra>",
+        go.Scatter(
+            x=xs,
+            y=ys,
+            mode="markers+text",
+            text=[str(z) for z in zs],
+            textfont={"color": ["#ffffff" if z >= 4 else svg.INK for z in zs], "size": 14},
+            marker={
+                "symbol": "square",
+                "size": 34,
+                "color": zs,
+                "cmin": 1,
+                "cmax": 5,
+                "colorscale": colours,
+                "line": {"color": "#d1d5db", "width": 1},
+                "showscale": True,
+                "colorbar": {"title": {"text": _("Level")}, "tickvals": [1, 2, 3, 4, 5]},
+            },
+            hovertemplate="%{y}<br>%{x}: %{marker.color}<extra></extra>",
         )
     )
     fig.update_layout(
         template="none",
         font=FONT,
-        yaxis={"autorange": "reversed", "automargin": True},
-        xaxis={"automargin": True, "tickangle": -30},
+        xaxis={
+            "categoryorder": "array",
+            "categoryarray": names,
+            "side": "top",
+            "showgrid": False,
+            "automargin": True,
+        },
+        yaxis={
+            "categoryorder": "array",
+            "categoryarray": [line.community.name for line in data.lines],
+            "autorange": "reversed",
+            "showgrid": False,
+            "automargin": True,
+        },
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
-        height=max(260, 90 + 34 * len(communities)),
+        height=140 + 44 * len(data.lines),
     )
     return _plain(fig)
 
@@ -142,7 +177,7 @@ def heatmap_svg(data: Overview) -> str:
 
 def change_figure(data: ChangeOverTime) -> dict[str, Any]:
     """Every finalised round as a group of bars per dimension."""
-    names = [d.name for d in data.dimensions]
+    names = [_label(f"{d.number}. {d.name}", 12) for d in data.dimensions]
     fig = go.Figure()
     palette = ["#9ecae1", "#4292c6", "#08519c", "#08306b", "#041c40"]
     for i, (round_, levels) in enumerate(zip(data.rounds, data.levels, strict=True)):
@@ -159,7 +194,7 @@ def change_figure(data: ChangeOverTime) -> dict[str, Any]:
         font=FONT,
         barmode="group",
         yaxis={"range": [0, 5], "tickvals": [1, 2, 3, 4, 5], "title": {"text": _("Agreed level")}},
-        xaxis={"automargin": True, "tickangle": -30},
+        xaxis={"automargin": True, "tickangle": 0},
         legend={"orientation": "h", "y": 1.12},
         margin={"l": 50, "r": 10, "t": 40, "b": 10},
         height=380,

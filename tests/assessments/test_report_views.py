@@ -156,7 +156,10 @@ def test_overview_heatmap_table_and_links(request, persona, review, other_commun
     heatmap = json.loads(
         html.split('id="heatmap-figure" type="application/json">')[1].split("</script>")[0]
     )
-    assert heatmap["data"][0]["z"] == [[4] * 9, REVIEW_LEVELS]  # Bolsover, Halton
+    tiles = heatmap["data"][0]
+    # Bolsover first (alphabetical), then Halton; one tile per agreed level.
+    assert tiles["marker"]["color"] == [4] * 9 + REVIEW_LEVELS
+    assert tiles["y"] == ["Bolsover"] * 9 + ["Halton"] * 9
     assert "change since 2022 baseline" in html
 
 
