@@ -21,7 +21,7 @@ HOST = "127.0.0.1"
 class Client:
     """One browser-ish client: a connection (re-opened when the server closes it) and cookies."""
 
-    def __init__(self, port: int, timeout: float = 60.0) -> None:
+    def __init__(self, port: int, timeout: float = 120.0) -> None:
         assert HOST == "127.0.0.1"
         self.conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
         self.cookies: dict[str, str] = {}

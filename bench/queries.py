@@ -117,6 +117,7 @@ def main() -> None:
             "path": path,
             "status": response.status_code,
             "queries": len(ctx.captured_queries),
+            "sql_ms": round(sum(float(q["time"]) for q in ctx.captured_queries) * 1000, 1),
             "ms_in_process": round(took * 1000, 1),
             "bytes": len(getattr(response, "content", b"") or b"")
             if not getattr(response, "streaming", False)

@@ -51,9 +51,14 @@ DEMO_DB = os.environ.get("BENCH_DEMO_DB", "smm_bench_demo")
 PORTS = range(8201, 8300)
 
 # Bounds for every measured load run: (max requests, max seconds).
-BOUNDS = {1: (200, 5.0), 20: (2000, 8.0)}
+BOUNDS = {1: (200, 4.0), 20: (2000, 7.0)}
+# The minimal view is measured again right before every page (same client count), so a change
+# in background load on a shared machine moves both sides of the ratio.
+BASELINE_BOUNDS = {1: (100, 1.5), 20: (600, 2.5)}
+WORKERS = 2
 SUBMISSIONS = 200
 SUBMIT_SECONDS = 240.0
+PDF_SECONDS = 90.0  # gunicorn's production worker timeout (60 s) ends a request before this
 
 
 def log(msg: str) -> None:
@@ -162,7 +167,24 @@ def prepare_big_db(scale: Scale, regenerate: bool) -> dict[str, Any]:
     return info
 
 
-def prepare_demo_db() -> None:
+def _demo_stamp() -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    for path in sorted(ROOT.glob("*/management/commands/load_demo.py")) + sorted(
+        ROOT.glob("*/migrations/0*.py")
+    ):
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def prepare_demo_db() -> bool:
+    """migrate + load_demo, skipped when neither changed since the last time."""
+    stamp_file = RESULTS / "demo-db.stamp"
+    stamp = _demo_stamp()
+    if _db_exists(DEMO_DB) and stamp_file.exists() and stamp_file.read_text() == stamp:
+        return False
     if not _db_exists(DEMO_DB):
         _pg_admin(f'CREATE DATABASE "{DEMO_DB}"')
     env = base_env(f"{PG_URL}/{DEMO_DB}")
@@ -175,6 +197,8 @@ def prepare_demo_db() -> None:
             timeout=300,
             stdout=subprocess.DEVNULL,
         )
+    stamp_file.write_text(stamp)
+    return True
 
 
 def cleanup_submission_rounds() -> None:
@@ -252,7 +276,6 @@ def gunicorn(port: int):  # type: ignore[no-untyped-def]
             "GUNICORN_BIND": f"127.0.0.1:{port}",
             "WEB_CONCURRENCY": "2",
             "GUNICORN_THREADS": "1",
-            "GUNICORN_TIMEOUT": "120",
             # No recycling mid-measurement (production recycles every ~2000 requests).
             "GUNICORN_MAX_REQUESTS": "0",
             "GUNICORN_LOG_LEVEL": "warning",
@@ -298,7 +321,7 @@ def gunicorn(port: int):  # type: ignore[no-untyped-def]
 # --- measuring pages ---------------------------------------------------------------------
 
 
-def measure_pages(port: int, pages: list[Any], who: Any, clients_levels: list[int]) -> list[dict]:
+def login_all(port: int, who: Any) -> dict[str, dict[str, str]]:
     sessions: dict[str, dict[str, str]] = {}
     for role, username in (("facilitator", who.facilitator), ("evaluator", who.evaluator)):
         c = load.Client(port)
@@ -306,15 +329,37 @@ def measure_pages(port: int, pages: list[Any], who: Any, clients_levels: list[in
             raise SystemExit(f"could not log in as {username} over HTTP")
         sessions[role] = dict(c.cookies)
         c.close()
+    return sessions
 
+
+def measure_pages(
+    port: int, pages: list[Any], sessions: dict[str, dict[str, str]], clients_levels: list[int]
+) -> list[dict]:
     rows = []
     for page in pages:
         if not page.built:
             log(f"{page.label}: {page.missing}")
             rows.append({"label": page.label, "built": False, "missing": page.missing})
             continue
+        single_p50 = None
         for clients in clients_levels:
             max_requests, max_seconds = BOUNDS[clients]
+            if clients > 1 and single_p50:
+                # A slow page: enough requests for about max_seconds of server time, but at
+                # least one per client (queued requests still finish; none is cut off).
+                affordable = int(max_seconds * WORKERS / single_p50)
+                max_requests = max(clients, min(max_requests, affordable))
+            baseline = None
+            if page.label != "minimal Django view":
+                b_requests, b_seconds = BASELINE_BOUNDS[clients]
+                baseline = load.run(
+                    port=port,
+                    clients=clients,
+                    step=lambda c, i, n: c.request("GET", "/bench/minimal"),
+                    ok=(200,),
+                    max_requests=b_requests,
+                    max_seconds=b_seconds,
+                )
 
             def setup(c: load.Client, i: int, page: Any = page) -> None:
                 if page.who in sessions:
@@ -341,10 +386,13 @@ def measure_pages(port: int, pages: list[Any], who: Any, clients_levels: list[in
                 setup=setup,
                 warmup=2 if clients == 1 else 0,
             )
+            if clients == 1 and res.latencies:
+                single_p50 = res.p50
             row = {
                 "label": page.label,
                 "built": True,
                 "clients": clients,
+                "baseline_p95_ms": baseline.p95 * 1000 if baseline else res.p95 * 1000,
                 "n": len(res.latencies),
                 "errors": res.errors,
                 "error_samples": res.error_samples,
@@ -532,6 +580,65 @@ def pdf_pack() -> dict[str, Any]:
     return result
 
 
+def pdf_over_http(port: int, evaluator: dict[str, str]) -> dict[str, Any]:
+    """Without bench/pdf_bench.py: ask for the pack over HTTP as the evaluator (all 300
+    communities) and, meanwhile, time the minimal view from one client, to show whether
+    rendering ties up a web worker."""
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        path = reverse("assessments:overview_pdf")
+    except NoReverseMatch:
+        return {"built": False, "note": "no evaluator pack yet (assessments:overview_pdf)"}
+    outcome: dict[str, Any] = {}
+
+    def fetch() -> None:
+        c = load.Client(port, timeout=PDF_SECONDS)
+        c.cookies.update(evaluator)
+        t0 = time.perf_counter()
+        try:
+            status, body = c.request("GET", path)
+            outcome.update(status=status, bytes=len(body), pdf=body[:5] == b"%PDF-")
+        except Exception as exc:
+            outcome.update(status=None, error=f"{type(exc).__name__}: {exc}")
+        outcome["seconds"] = time.perf_counter() - t0
+        c.close()
+
+    log(f"GET {path} as the evaluator (bounded to {PDF_SECONDS:.0f} s), minimal view alongside")
+    thread = threading.Thread(target=fetch, daemon=True)
+    thread.start()
+    time.sleep(0.2)
+    samples: list[float] = []
+    deadline = time.monotonic() + PDF_SECONDS
+    while thread.is_alive() and time.monotonic() < deadline:
+        side = load.run(
+            port=port,
+            clients=1,
+            step=lambda c, i, n: c.request("GET", "/bench/minimal"),
+            ok=(200,),
+            max_requests=50,
+            max_seconds=1.0,
+        )
+        samples.extend(side.latencies)
+    thread.join(timeout=5)
+    samples.sort()
+    return {
+        "built": True,
+        "ok": outcome.get("status") == 200 and outcome.get("pdf", False),
+        "via": "HTTP, synchronous in a gunicorn worker",
+        "wall_s": outcome.get("seconds", PDF_SECONDS),
+        "report": {
+            **{k: v for k, v in outcome.items() if k != "seconds"},
+            "minimal_view_while_rendering_p95_ms": round(
+                samples[max(0, int(len(samples) * 0.95) - 1)] * 1000, 1
+            )
+            if samples
+            else None,
+            "minimal_view_requests_while_rendering": len(samples),
+        },
+    }
+
+
 # --- output ----------------------------------------------------------------------------------
 
 
@@ -553,7 +660,8 @@ def table(rows: list[dict], big_q: dict, demo_q: dict) -> str:
                 f"| {'':12} | {r['missing']:13} |"
             )
             continue
-        ratio = r["p95_ms"] / base[r["clients"]] if base.get(r["clients"]) else float("nan")
+        paired = r.get("baseline_p95_ms") or base.get(r["clients"])
+        ratio = r["p95_ms"] / paired if paired else float("nan")
         lines.append(
             f"| {r['label']:40} | {r['clients']:7} | {r['p50_ms']:6.1f} | {r['p95_ms']:6.1f} "
             f"| {r['rps']:6.1f} | {r['errors']:6} | {bqs:>17} | {dqs:>12} | {ratio:12.1f}× |"
@@ -566,12 +674,35 @@ def seq_scan_report(big_q: dict) -> str:
     for label, entry in big_q.items():
         for plan in entry.get("explain", []):
             for scan in plan.get("seq_scans", []):
+                read, kept = scan["rows_scanned"], scan["rows_kept"]
+                verdict = (
+                    "reads (nearly) every row: an index would not help"
+                    if read and kept / read > 0.3
+                    else "SELECTIVE: needs an index"
+                )
                 lines.append(
-                    f"- {label}: Seq Scan on {scan['table']} ({scan['rows_scanned']:,} rows read, "
-                    f"{scan['rows_kept']:,} kept, {scan['ms']} ms; query {plan['ms']} ms) "
-                    f"filter: {scan['filter'][:160]}"
+                    f"- {label}: Seq Scan on {scan['table']} ({read:,} rows read, {kept:,} kept, "
+                    f"{scan['ms']} ms; whole query {plan['ms']} ms) → {verdict}; "
+                    f"filter: {(scan['filter'] or '(none)')[:90]}"
                 )
     return "\n".join(lines) or "- none"
+
+
+def cost_table(big_q: dict, demo_q: dict) -> str:
+    """One request in process (test client): where the time goes."""
+    head = f"| {'page':40} | server ms | SQL ms | SQL queries 300 comm. / demo | response KB |"
+    lines = [head, "|" + "|".join("-" * len(c) for c in head.split("|")[1:-1]) + "|"]
+    for label, e in big_q.items():
+        if not e.get("built"):
+            continue
+        d = demo_q.get(label, {})
+        same = "same" if d.get("queries") == e["queries"] else "DIFFERS"
+        counts = f"{e['queries']} / {d.get('queries', '–')} ({same})"
+        lines.append(
+            f"| {label:40} | {e['ms_in_process']:9.1f} | {e.get('sql_ms', 0):6.1f} "
+            f"| {counts:28} | {e['bytes'] / 1024:11.1f} |"
+        )
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -582,6 +713,7 @@ def main() -> None:
     parser.add_argument("--communities", type=int, default=FULL.communities, help=argparse.SUPPRESS)
     parser.add_argument("--skip-submit", action="store_true")
     parser.add_argument("--skip-load", action="store_true")
+    parser.add_argument("--skip-pdf", action="store_true")
     parser.add_argument("--only", default="", help="measure only pages whose label contains this")
     args = parser.parse_args()
     started = time.perf_counter()
@@ -597,8 +729,8 @@ def main() -> None:
     from bench import targets
 
     info = prepare_big_db(scale, args.regenerate)
-    log("demo database for comparison (migrate + load_demo)")
-    prepare_demo_db()
+    if prepare_demo_db():
+        log("demo database for comparison: migrated and loaded (load_demo)")
     if collectstatic():
         log("collected static files (the production storage needs their manifest)")
     log("SQL queries per request: large data set (with EXPLAIN ANALYZE), then demo data")
@@ -614,17 +746,21 @@ def main() -> None:
     port = free_port()
     log(f"gunicorn (production settings, 2 sync workers) on 127.0.0.1:{port}")
     with gunicorn(port):
+        sessions = login_all(port, who)
         if not args.skip_load:
-            rows = measure_pages(port, pages, who, [1, 20])
+            rows = measure_pages(port, pages, sessions, [1, 20])
         if not args.skip_submit:
             submit = submit_sheets(port, SUBMISSIONS)
-    log("evaluator pack PDF")
-    pdf = pdf_pack()
+        log("evaluator pack PDF")
+        pdf = pdf_pack()
+        if not pdf.get("built") and not args.skip_pdf:
+            pdf = pdf_over_http(port, sessions["evaluator"])
 
     total = time.perf_counter() - started
     text = [
         f"smm benchmark, {dt.datetime.now().isoformat(timespec='minutes')}, "
-        f"{os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{os.cpu_count()} cores (load average {os.getloadavg()[0]:.1f} at the end), "
+        f"Python {platform.python_version()}, "
         f"database {info['db_size']} ({'reused' if info['reused'] else 'generated'})",
         f"data: {json.dumps(info['counts'])}",
         "",
@@ -660,6 +796,9 @@ def main() -> None:
     else:
         text.append(f"evaluator pack PDF: {pdf.get('note')}")
     text += [
+        "",
+        "One request in process (Django test client, same database):",
+        cost_table(big_q, demo_q),
         "",
         "Sequential scans on big tables (EXPLAIN ANALYZE, 300 communities):",
         seq_scan_report(big_q),
