@@ -128,7 +128,9 @@ def overview_pack_pdf(user: Any, *, nation: str = "", area: str = "", kind: str 
 
 def sheet_pdf(context: dict[str, Any]) -> bytes:
     running = f"{_('System Maturity Model')} · {context.get('sheet_title', '')}"
-    return render_pdf("assessments/pdf/sheet.html", {"running_title": running, **context})
+    return render_pdf(
+        "assessments/pdf/sheet.html", {"running_title": running, "for_pdf": True, **context}
+    )
 
 
 def rubric_handout_pdf(context: dict[str, Any]) -> bytes:

@@ -263,10 +263,10 @@ def heatmap_svg(
     body: list[str] = []
     for j, column in enumerate(columns):
         x = label_width + cell_w * (j + 0.5)
-        lines = wrap(column, 11)[:4]
+        lines = wrap(column, max(6, int(cell_w / 5.2)))[:5]
         for n, line in enumerate(lines):
-            y = header_height - 8 - (len(lines) - 1 - n) * 11
-            body.append(text(x, y, line, font_size=8.5, fill=INK, text_anchor="middle"))
+            y = header_height - 6 - (len(lines) - 1 - n) * 10
+            body.append(text(x, y, line, font_size=7.5, fill=INK, text_anchor="middle"))
     for i, (row, row_values) in enumerate(zip(rows, values, strict=True)):
         y = header_height + cell_h * i
         body.append(

@@ -4,10 +4,13 @@
 (function () {
   "use strict";
 
+  // No mode bar: its controls cannot be reached with a keyboard and, inside a role="img"
+  // chart, are interactive content nested in an image (axe: nested-interactive). The data
+  // table beside every chart carries the same numbers.
   var config = {
     responsive: true,
     displaylogo: false,
-    modeBarButtonsToRemove: ["select2d", "lasso2d", "toImage"],
+    displayModeBar: false,
   };
 
   function draw(element) {
