@@ -310,6 +310,12 @@ ACTIONS = {
     9: ("Hold a quarterly reflective session and publish what we learned", "Evaluation lead"),
     3: ("Agree terms of reference and shared accountability for the alliance", "Strategic group"),
     5: ("Map referral routes between services and fix the three biggest gaps", "Service managers"),
+    1: ("Write the shared vision into every partner's annual plan", "Partnership board"),
+    7: (
+        "Open the next outreach contract to small charities in lots they can bid for",
+        "Commissioning manager",
+    ),
+    8: ("Start a joint induction for all new frontline staff", "Workforce leads"),
 }
 
 
