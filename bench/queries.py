@@ -51,7 +51,21 @@ def explain(cursor: Any, sql: str, sizes: dict[str, int]) -> dict[str, Any]:
                         "ms": round(node.get("Actual Total Time", 0.0), 2),
                     }
                 )
-    return {"ms": round(plan.get("Execution Time", 0.0), 2), "seq_scans": scans}
+    nodes = [
+        " ".join(
+            str(x)
+            for x in (
+                node.get("Node Type"),
+                node.get("Relation Name", ""),
+                node.get("Index Name", ""),
+                f"rows={node.get('Actual Rows', 0) * node.get('Actual Loops', 1)}",
+            )
+            if x
+        )
+        for node in _walk(plan["Plan"])
+        if "Scan" in node.get("Node Type", "") or node.get("Node Type") == "Sort"
+    ]
+    return {"ms": round(plan.get("Execution Time", 0.0), 2), "seq_scans": scans, "plan": nodes}
 
 
 def main() -> None:
