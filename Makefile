@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 PYTHON ?= $(shell for p in $$HOME/.pyenv/versions/3.13*/bin/python3 $$HOME/.pyenv/versions/3.12*/bin/python3 python3.13 python3.12 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; done)
 PG_URL ?= postgres://postgres@127.0.0.1:5432/smm
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= -n 2
 
 .PHONY: browser-deps help run test lint typecheck migrations-check test-sqlite test-postgres system-deps demo prod-check bench clean
 

@@ -141,6 +141,10 @@ def participant_issue_link(*, participant: Participant, by: User) -> str:
     """A new personal link for one participant; any earlier link stops working (410)."""
     reissue = participant.invited_at is not None or participant.revoked_links.exists()
     token = participant.issue_token()
+    if participant.invited_at is None:
+        # "Copy link" means the facilitator sends it themselves: the person is now invited.
+        participant.invited_at = timezone.now()
+        participant.save(update_fields=["invited_at"])
     verb = AuditEvent.Verb.LINK_REISSUED if reissue else AuditEvent.Verb.LINK_ISSUED
     summary = (
         _("%(user)s re-issued the personal link of %(name)s")

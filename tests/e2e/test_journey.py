@@ -150,18 +150,6 @@ def check_keyboard(page: Page) -> None:
     assert invisible == [], f"focus not visible on {page.url}: {invisible}"
 
 
-class _Ignoring(list):
-    """A console-error list that drops one known message."""
-
-    def __init__(self, items: list[str], text: str) -> None:
-        super().__init__(e for e in items if text not in e)
-        self.text = text
-
-    def append(self, item: str) -> None:
-        if self.text not in item:
-            super().append(item)
-
-
 class Journey:
     """Numbers the steps so the screenshots sort in the order they happened."""
 
@@ -412,10 +400,6 @@ def test_the_whole_journey(  # type: ignore[no-untyped-def]
     login(ev, "eval")
     ev.get_by_role("link", name="Evaluator overview").click()
     expect(ev.get_by_role("heading", name="Evaluator overview")).to_be_visible()
-    # KNOWN ISSUE (reported, not ours to fix here): plotly sets an empty style="" on the heatmap's
-    # colour-bar gradient, which our CSP blocks; nothing visible changes. Only that error is
-    # let through, for the evaluator's pages. Remove once the colour bar is drawn without it.
-    ev.watch.console_errors = _Ignoring(ev.watch.console_errors, "Applying inline style violates")
     journey.check(ev, "overview")
     with ev.expect_download() as csv_download:
         ev.get_by_role("link", name="Agreed levels (CSV)").click()
