@@ -116,6 +116,7 @@ def build(*, demo: bool) -> tuple[Actors, list[Page]]:
         pages.append(page)
 
     add(Page("minimal Django view", "anonymous"), "/bench/minimal")
+    add(Page("layout only (base.html, no SQL)", "anonymous"), "/bench/minimal-page")
     add(Page("dashboard (facilitator)", "facilitator"), _url("communities:dashboard"))
     add(
         Page("dashboard (evaluator, all communities)", "evaluator"),
