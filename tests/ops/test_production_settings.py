@@ -47,7 +47,17 @@ def production_env(**overrides: str | None) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "EMAIL_", "STORAGE_"))
+        # DJANGO_ALLOW_ASYNC_UNSAFE is set by the browser tests in the same worker process.
+        if not key.startswith(
+            (
+                "SECRET_KEY",
+                "DATABASE_URL",
+                "ALLOWED_HOSTS",
+                "EMAIL_",
+                "STORAGE_",
+                "DJANGO_ALLOW_ASYNC_UNSAFE",
+            )
+        )
     }
     env.update(
         DJANGO_SETTINGS_MODULE="smm_site.settings.production",
