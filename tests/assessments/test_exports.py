@@ -14,23 +14,9 @@ from openpyxl import load_workbook
 from assessments.models import AuditEvent, ConsensusScore, IndividualScore
 from assessments.reports.exports import neutralise
 from tests.assessments.test_reports_data import (
-    REVIEW_LEVELS,
     make_round,
 )
 from tests.factories import CommunityFactory, FocalIssueFactory
-
-
-@pytest.fixture
-def baseline(community):
-    return make_round(community)
-
-
-@pytest.fixture
-def review(community, baseline):
-    return make_round(
-        community, title="2024 review", kind="review", levels=REVIEW_LEVELS, previous=baseline
-    )
-
 
 CSV_URL = reverse("assessments:export_csv")
 XLSX_URL = reverse("assessments:export_xlsx")

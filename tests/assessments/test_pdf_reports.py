@@ -13,23 +13,9 @@ from assessments.models import AuditEvent, Dimension
 from assessments.reports import pdf
 from tests.assessments.test_reports_data import (
     BASELINE_LEVELS,
-    REVIEW_LEVELS,
     make_round,
     reason_for,
 )
-
-
-@pytest.fixture
-def baseline(community):
-    return make_round(community)
-
-
-@pytest.fixture
-def review(community, baseline):
-    return make_round(
-        community, title="2024 review", kind="review", levels=REVIEW_LEVELS, previous=baseline
-    )
-
 
 NAMES = [
     "Vision",

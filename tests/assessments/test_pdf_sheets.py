@@ -8,24 +8,10 @@ from django.urls import reverse
 from assessments.models import Assessment
 from tests.assessments.test_pdf_reports import NAMES, read, text_of
 from tests.assessments.test_reports_data import (
-    REVIEW_LEVELS,
     make_round,
     reason_for,
 )
 from tests.factories import ParticipantFactory, submit_sheet
-
-
-@pytest.fixture
-def baseline(community):
-    return make_round(community)
-
-
-@pytest.fixture
-def review(community, baseline):
-    return make_round(
-        community, title="2024 review", kind="review", levels=REVIEW_LEVELS, previous=baseline
-    )
-
 
 SHEET_LABELS = [
     "1. VISION",

@@ -21,18 +21,6 @@ from tests.assessments.test_reports_data import (
 from tests.factories import CommunityFactory, FocalIssueFactory, MembershipFactory
 
 
-@pytest.fixture
-def baseline(community):
-    return make_round(community)
-
-
-@pytest.fixture
-def review(community, baseline):
-    return make_round(
-        community, title="2024 review", kind="review", levels=REVIEW_LEVELS, previous=baseline
-    )
-
-
 def report_url(assessment: Assessment) -> str:
     return reverse("assessments:report", kwargs={"code": assessment.code})
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -78,22 +77,6 @@ def make_round(
     if finalise:
         assessment.finalise()
     return assessment
-
-
-@pytest.fixture
-def baseline(community):
-    return make_round(community)
-
-
-@pytest.fixture
-def review(community, baseline):
-    return make_round(
-        community,
-        title="2024 review",
-        kind=Assessment.Kind.REVIEW,
-        levels=REVIEW_LEVELS,
-        previous=baseline,
-    )
 
 
 def query_count(func) -> int:
