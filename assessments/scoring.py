@@ -43,12 +43,10 @@ def _ensure_collecting(participant: Participant) -> None:
         raise CollectionClosed(participant.assessment.get_status_display())
 
 
-@transaction.atomic
-def score_autosave(
+def _store_answer(
     *, participant: Participant, dimension: Dimension, answer: Answer
 ) -> IndividualScore:
-    """Save one dimension of a draft (or of a submitted sheet, until collection closes)."""
-    _ensure_collecting(participant)
+    """Write one dimension's answer; the one place that refuses another rubric's dimension."""
     if dimension.rubric_id != participant.assessment.rubric_id:
         raise ValueError("dimension of another rubric")
     score, _created = IndividualScore.objects.update_or_create(
@@ -60,6 +58,16 @@ def score_autosave(
             "reason": answer.reason,
         },
     )
+    return score
+
+
+@transaction.atomic
+def score_autosave(
+    *, participant: Participant, dimension: Dimension, answer: Answer
+) -> IndividualScore:
+    """Save one dimension of a draft (or of a submitted sheet, until collection closes)."""
+    _ensure_collecting(participant)
+    score = _store_answer(participant=participant, dimension=dimension, answer=answer)
     now = timezone.now()
     Participant.objects.filter(pk=participant.pk).update(draft_saved_at=now)
     participant.draft_saved_at = now
@@ -111,22 +119,12 @@ def paper_sheet_enter(
 ) -> None:
     """Type in a paper sheet on someone's behalf; marked and audited as "entered by X for Y"."""
     locked = Participant.objects.select_for_update().get(pk=participant.pk)
+    locked.assessment = participant.assessment  # already loaded; spares a query per answer
     _ensure_collecting(participant)
     if locked.entered_by_id is None and (locked.draft_saved_at or locked.submitted_at):
         raise PaperEntryRefused
-    rubric_id = participant.assessment.rubric_id
     for dimension, answer in answers.items():
-        if dimension.rubric_id != rubric_id:
-            raise ValueError("dimension of another rubric")
-        IndividualScore.objects.update_or_create(
-            participant=locked,
-            dimension=dimension,
-            defaults={
-                "level": None if answer.not_sure else answer.level,
-                "not_sure": answer.not_sure,
-                "reason": answer.reason,
-            },
-        )
+        _store_answer(participant=locked, dimension=dimension, answer=answer)
     now = timezone.now()
     locked.entered_by = by
     locked.submitted_at = locked.submitted_at or now
