@@ -10,9 +10,12 @@ from communities.models import SECTOR_GROUP
 from .aggregation import Spread, spread, stable_shuffle
 from .models import Assessment, IndividualScore
 
+ScoreRow = tuple[int, int | None, bool, str, str]
 
-def _submitted_scores(assessment: Assessment) -> list[tuple[int, int | None, bool, str, str]]:
-    """(dimension number, level, not sure, reason, participant sector) of submitted sheets."""
+
+def submitted_scores(assessment: Assessment) -> list[ScoreRow]:
+    """(dimension number, level, not sure, reason, participant sector) of submitted sheets.
+    Fetch once and pass to the functions below when a page needs more than one of them."""
     return list(
         IndividualScore.objects.filter(
             participant__assessment=assessment, participant__submitted_at__isnull=False
@@ -20,11 +23,15 @@ def _submitted_scores(assessment: Assessment) -> list[tuple[int, int | None, boo
     )
 
 
-def round_spreads(assessment: Assessment) -> dict[int, Spread]:
+def round_spreads(
+    assessment: Assessment, scores: list[ScoreRow] | None = None
+) -> dict[int, Spread]:
     """Per dimension number, the spread of submitted private scores. One query."""
     levels: dict[int, list[int]] = defaultdict(list)
     not_sure: dict[int, int] = defaultdict(int)
-    for number, level, is_not_sure, _reason, _sector in _submitted_scores(assessment):
+    for number, level, is_not_sure, _reason, _sector in (
+        submitted_scores(assessment) if scores is None else scores
+    ):
         if level is not None:
             levels[number].append(level)
         elif is_not_sure:
@@ -33,11 +40,15 @@ def round_spreads(assessment: Assessment) -> dict[int, Spread]:
     return {n: spread(levels[n], not_sure[n]) for n in numbers}
 
 
-def anonymous_reasons(assessment: Assessment) -> dict[int, list[str]]:
+def anonymous_reasons(
+    assessment: Assessment, scores: list[ScoreRow] | None = None
+) -> dict[int, list[str]]:
     """Per dimension number, the non-empty reasons, shuffled stably per round so their order
     never reveals who submitted when."""
     reasons: dict[int, list[str]] = defaultdict(list)
-    for number, _level, _not_sure, reason, _sector in _submitted_scores(assessment):
+    for number, _level, _not_sure, reason, _sector in (
+        submitted_scores(assessment) if scores is None else scores
+    ):
         if reason.strip():
             reasons[number].append(reason)
     return {
@@ -46,11 +57,15 @@ def anonymous_reasons(assessment: Assessment) -> dict[int, list[str]]:
     }
 
 
-def levels_by_sector_group(assessment: Assessment) -> dict[int, dict[str, list[int]]]:
+def levels_by_sector_group(
+    assessment: Assessment, scores: list[ScoreRow] | None = None
+) -> dict[int, dict[str, list[int]]]:
     """Per dimension number, the rated levels by sector group (feed into suppress_small_groups
     before showing anything)."""
     grouped: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
-    for number, level, _not_sure, _reason, sector in _submitted_scores(assessment):
+    for number, level, _not_sure, _reason, sector in (
+        submitted_scores(assessment) if scores is None else scores
+    ):
         if level is not None:
             grouped[number][SECTOR_GROUP.get(sector, "other")].append(level)
     return {n: dict(groups) for n, groups in grouped.items()}

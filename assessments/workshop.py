@@ -30,7 +30,12 @@ from .models import (
     PriorityAction,
     audit,
 )
-from .selectors import anonymous_reasons, levels_by_sector_group, round_spreads
+from .selectors import (
+    anonymous_reasons,
+    levels_by_sector_group,
+    round_spreads,
+    submitted_scores,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -150,9 +155,10 @@ def consensus_by_number(assessment: Assessment | None) -> dict[int, ConsensusSco
 
 def analysis_rows(assessment: Assessment, *, sort: str = "number") -> list[DimensionRow]:
     """One row per dimension with everything the analysis page shows; constant queries."""
-    spreads = round_spreads(assessment)
-    reasons = anonymous_reasons(assessment)
-    grouped = levels_by_sector_group(assessment)
+    scores = submitted_scores(assessment)
+    spreads = round_spreads(assessment, scores)
+    reasons = anonymous_reasons(assessment, scores)
+    grouped = levels_by_sector_group(assessment, scores)
     agreed = consensus_by_number(assessment)
     rows = [
         DimensionRow(
