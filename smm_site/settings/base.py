@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_htmx",
     "axes",
+    "django_tasks_db",
     "communities",
     "assessments",
 ]
@@ -44,6 +45,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so that every response (redirects and errors included) carries the id.
     "smm_site.middleware.RequestIdMiddleware",
+    # Early, so that it sees the outcome of every write, whichever middleware answered it.
+    "smm_site.page_cache.PageVersionMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "smm_site.middleware.PermissionsPolicyMiddleware",
@@ -136,6 +139,12 @@ STORAGES: dict[str, dict[str, Any]] = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# Background jobs (the evaluator pack PDF) are rows in the database, run by a separate
+# `manage.py db_worker` process (docs/deploy.md), so web workers never render long PDFs.
+TASKS: dict[str, dict[str, Any]] = {
+    "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+}
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
@@ -153,12 +162,24 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "smm",
-    }
+    },
+    # Rendered parts of pages and their data versions (smm_site/page_cache.py). LocMem is right
+    # for one process (runserver, tests); production.py turns it off unless Redis is shared.
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "smm-pages",
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
 }
 if os.environ.get("REDIS_URL"):
     CACHES["default"] = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": os.environ["REDIS_URL"],
+    }
+    CACHES["pages"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": os.environ["REDIS_URL"],
+        "KEY_PREFIX": "pages",
     }
 
 # A strict policy: only our own files, scripts by nonce, nothing from other hosts.

@@ -39,6 +39,7 @@ print(json.dumps({
     "STORAGES": settings.STORAGES,
     "MAILERS": settings.MAILERS,
     "LOG_FORMATTER": settings.LOGGING["handlers"]["console"]["formatter"],
+    "CACHE_BACKENDS": {alias: c["BACKEND"] for alias, c in settings.CACHES.items()},
 }))
 """
 
@@ -214,3 +215,14 @@ def test_email_settings_use_mailers_without_deprecation_warnings(module):
         "production": "django.core.mail.backends.smtp.EmailBackend",
     }[module]
     assert result.stdout.strip() == expected
+
+
+def test_page_parts_are_cached_only_in_a_cache_every_worker_shares():
+    alone = load_settings(REDIS_URL=None)
+    assert alone["CACHE_BACKENDS"]["pages"] == "django.core.cache.backends.dummy.DummyCache"
+    assert alone["SESSION_ENGINE"] == "django.contrib.sessions.backends.db"
+
+    shared = load_settings(REDIS_URL="redis://127.0.0.1:6379/0")
+    redis = "django.core.cache.backends.redis.RedisCache"
+    assert shared["CACHE_BACKENDS"] == {"default": redis, "pages": redis}
+    assert shared["SESSION_ENGINE"] == "django.contrib.sessions.backends.cached_db"

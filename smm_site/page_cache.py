@@ -1,0 +1,106 @@
+"""Cached parts of pages, invalidated by data versions.
+
+Most pages are read far more often than their data changes, and at national scale rendering
+them (not SQL) is what costs. A view may keep the expensive part of a page, rendered to HTML,
+in the ``pages`` cache under a key that holds everything the HTML depends on:
+
+    body = page_cache.part(request, "community", community.pk, scopes=(SITE, SHEETS),
+                           render=lambda: render_to_string(...))
+
+Invalidation is by version, not by deleting keys. Two versions exist:
+
+* ``SITE`` changes after every POST/PUT/PATCH/DELETE made by a signed-in user or the
+  admin (facilitator and evaluator edits, workshop steps, finalising), and after management
+  commands that write (see ``bump``).
+* ``SHEETS`` changes after every write through a stakeholder's personal link
+  (autosave, submit), which only pages showing collection progress depend on.
+
+A stale part therefore can never be served after a write has been answered. Parts never hold
+per-request values: no CSRF token and no CSP nonce (those stay in the uncached page around
+them), and a part's key always contains the user's id and the language, so a part is only ever
+served to the user it was rendered for. Named individual answers are never put in a part.
+
+The versions live in the same cache as the parts, so every process must share that cache:
+production enables page caching only with Redis (``REDIS_URL``); without it the ``pages``
+cache is Django's DummyCache and every part is rendered afresh.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.core.cache import caches
+from django.http import HttpRequest, HttpResponse
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+
+SITE = "site"
+SHEETS = "sheets"
+# Bounds staleness from writes no request or command announced (a database restored by hand)
+# and keeps relative dates ("closes in 3 days") honest.
+TIMEOUT = 10 * 60
+_UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _cache() -> Any:
+    return caches["pages"]
+
+
+def versions(scopes: Iterable[str]) -> list[str]:
+    keys = [f"v:{scope}" for scope in scopes]
+    found = _cache().get_many(keys)
+    result = []
+    for key in keys:
+        value = found.get(key)
+        if value is None:
+            # Unknown (first use or evicted): start a new version rather than reuse "0",
+            # which an evicted-then-recreated counter could otherwise repeat.
+            value = f"{time.time_ns():x}"
+            _cache().add(key, value, timeout=None)
+            value = _cache().get(key, value)
+        result.append(str(value))
+    return result
+
+
+def bump(*scopes: str) -> None:
+    """Start new versions of the given scopes (all of them when none is given)."""
+    stamp = f"{time.time_ns():x}"
+    _cache().set_many({f"v:{scope}": stamp for scope in scopes or (SITE, SHEETS)}, timeout=None)
+
+
+def part(
+    request: HttpRequest,
+    name: str,
+    *key: object,
+    scopes: Iterable[str] = (SITE,),
+    render: Callable[[], str],
+) -> SafeString:
+    """The HTML ``render()`` returns, from the cache when the data has not changed since."""
+    user_id = getattr(getattr(request, "user", None), "pk", None)
+    parts = [name, *versions(scopes), str(user_id), get_language() or "", *map(str, key)]
+    cache_key = "part:" + ":".join(parts)
+    html = _cache().get(cache_key)
+    if html is None:
+        html = str(render())
+        _cache().set(cache_key, html, timeout=TIMEOUT)
+    return mark_safe(html)  # noqa: S308 - rendered by our own templates, escaped there
+
+
+class PageVersionMiddleware:
+    """Starts new data versions after every write request.
+
+    Whatever the answer: a write that failed half way is rare, but a stale page is worse than
+    one needless re-render.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.method in _UNSAFE:
+            # Personal links live under /s/; everything else is a signed-in user's edit.
+            bump(SHEETS if request.path.startswith("/s/") else SITE)
+        return response

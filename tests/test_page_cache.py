@@ -1,0 +1,87 @@
+"""Page parts: cached between writes, never across users or languages, new after any write."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.test import RequestFactory
+from django.utils import translation
+
+from smm_site import page_cache
+from tests.factories import UserFactory
+
+
+def _request(user=None):  # type: ignore[no-untyped-def]
+    request = RequestFactory().get("/")
+    request.user = user or AnonymousUser()
+    return request
+
+
+class Counter:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self) -> str:
+        self.calls += 1
+        return f"<p>render {self.calls}</p>"
+
+
+@pytest.mark.django_db
+def test_part_is_rendered_once_until_a_write():
+    render = Counter()
+    request = _request(UserFactory())
+    first = page_cache.part(request, "thing", 1, render=render)
+    assert page_cache.part(request, "thing", 1, render=render) == first
+    assert render.calls == 1
+
+    page_cache.bump(page_cache.SITE)
+    assert page_cache.part(request, "thing", 1, render=render) == "<p>render 2</p>"
+
+
+@pytest.mark.django_db
+def test_part_keys_hold_user_language_and_key():
+    render = Counter()
+    alice, bob = UserFactory(), UserFactory()
+    page_cache.part(_request(alice), "thing", 1, render=render)
+    page_cache.part(_request(bob), "thing", 1, render=render)
+    page_cache.part(_request(alice), "thing", 2, render=render)
+    with translation.override("cy"):
+        page_cache.part(_request(alice), "thing", 1, render=render)
+    assert render.calls == 4
+
+
+@pytest.mark.django_db
+def test_sheet_writes_leave_site_only_parts_alone():
+    site_only, with_sheets = Counter(), Counter()
+    request = _request(UserFactory())
+    scopes = (page_cache.SITE, page_cache.SHEETS)
+    page_cache.part(request, "report", render=site_only)
+    page_cache.part(request, "progress", scopes=scopes, render=with_sheets)
+
+    page_cache.bump(page_cache.SHEETS)
+    page_cache.part(request, "report", render=site_only)
+    page_cache.part(request, "progress", scopes=scopes, render=with_sheets)
+    assert (site_only.calls, with_sheets.calls) == (1, 2)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("method", "path", "bumped", "kept"),
+    [
+        ("post", "/login/", page_cache.SITE, page_cache.SHEETS),
+        ("post", "/s/not-a-real-link/", page_cache.SHEETS, page_cache.SITE),
+    ],
+)
+def test_any_write_request_starts_a_new_version(client, method, path, bumped, kept):
+    before = dict(zip((bumped, kept), page_cache.versions((bumped, kept)), strict=True))
+    getattr(client, method)(path, {})
+    after = dict(zip((bumped, kept), page_cache.versions((bumped, kept)), strict=True))
+    assert after[bumped] != before[bumped]
+    assert after[kept] == before[kept]
+
+
+@pytest.mark.django_db
+def test_reads_keep_the_version(client):
+    before = page_cache.versions((page_cache.SITE, page_cache.SHEETS))
+    client.get("/login/")
+    assert page_cache.versions((page_cache.SITE, page_cache.SHEETS)) == before
