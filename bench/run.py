@@ -81,6 +81,9 @@ def base_env(db_url: str, *, hosts: str = "127.0.0.1") -> dict[str, str]:
             "SMM_TOKEN_LOOKUPS_PER_MINUTE": "100000000",
             "MEDIA_ROOT": str(RESULTS / "media"),
             "PYTHONPATH": str(ROOT),
+            # Production is deployed with Redis (docs/deploy.md): shared sessions and page parts.
+            # A database of its own, emptied at the start of every run.
+            "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7"),
         }
     )
     return env
@@ -724,9 +727,13 @@ def main() -> None:
     import django
 
     django.setup()
+    from django.core.cache import caches
     from django.db import connection
 
     from bench import targets
+
+    # Versions and page parts of an earlier run (or an earlier data set) must not be reused.
+    caches["pages"].clear()
 
     info = prepare_big_db(scale, args.regenerate)
     if prepare_demo_db():
