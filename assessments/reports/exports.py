@@ -2,6 +2,10 @@
 
 Never a name next to an individual score: agreed levels belong to the group, and level counts
 are totals per round and dimension, withheld for rounds with fewer than three submissions.
+
+At national scale an export is megabytes built from every finalised round, and it is downloaded
+far more often than that data changes, so each file is kept in the default storage per user,
+language and data version (see `stored`) and served from there until the next write.
 """
 
 from __future__ import annotations
@@ -9,15 +13,24 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from django.core.cache import caches
+from django.core.cache.backends.dummy import DummyCache
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db.models import Count, Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+
+from smm_site import page_cache
 
 from ..aggregation import LEVELS, MIN_GROUP_SIZE
 from ..models import Assessment, ConsensusScore, IndividualScore
-from .data import round_date
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -36,13 +49,18 @@ def neutralise(value: Cell) -> Cell:
     return value
 
 
-def _rounds(user: User | AnonymousUser) -> list[Assessment]:
-    return list(
+def _rounds(user: User | AnonymousUser) -> list[tuple[int, str, str, date | None]]:
+    """(id, community name, round title, date) of every finalised round the user may see."""
+    rows = (
         Assessment.objects.visible_to(user)
         .finalised()
-        .select_related("community")
         .order_by("community__name", "finalised_at")
+        .values_list("pk", "community__name", "title", "workshop_date", "finalised_at")
     )
+    return [
+        (pk, community, title, workshop_date or (finalised_at.date() if finalised_at else None))
+        for pk, community, title, workshop_date, finalised_at in rows
+    ]
 
 
 def agreed_header() -> list[str]:
@@ -60,29 +78,54 @@ def agreed_header() -> list[str]:
 
 
 def agreed_rows(user: User | AnonymousUser) -> list[list[Cell]]:
-    """One row per agreed score of every finalised round the user may see. One query."""
+    """One row per agreed score of every finalised round the user may see. One query, of
+    plain values: at national scale model instances cost most of the time."""
     scores = (
         ConsensusScore.objects.filter(
             assessment__in=Assessment.objects.visible_to(user).finalised()
         )
-        .select_related("assessment__community", "dimension")
         .order_by("assessment__community__name", "assessment__finalised_at", "dimension__number")
+        .values_list(
+            "assessment__community__name",
+            "assessment__title",
+            "assessment__kind",
+            "assessment__workshop_date",
+            "assessment__finalised_at",
+            "dimension__number",
+            "dimension__name",
+            "level",
+            "is_priority",
+            "reason",
+        )
     )
+    kinds = {value: str(label) for value, label in Assessment.Kind.choices}
+    yes = _("yes")
     rows: list[list[Cell]] = []
-    for score in scores:
-        assessment = score.assessment
-        day = round_date(assessment)
+    for (
+        community,
+        title,
+        kind,
+        workshop_date,
+        finalised_at,
+        number,
+        name,
+        level,
+        priority,
+        reason,
+    ) in scores:
+        # As round_date(): the workshop's date, else the day the round was finalised.
+        day = workshop_date or (finalised_at.date() if finalised_at else None)
         rows.append(
             [
-                assessment.community.name,
-                assessment.title,
-                assessment.get_kind_display(),
+                community,
+                title,
+                kinds.get(kind, kind),
                 day.isoformat() if day else "",
-                score.dimension.number,
-                score.dimension.name,
-                score.level,
-                _("yes") if score.is_priority else "",
-                score.reason,
+                number,
+                name,
+                level,
+                yes if priority else "",
+                reason,
             ]
         )
     return rows
@@ -105,8 +148,9 @@ def counts_header() -> list[str]:
 def counts_rows(user: User | AnonymousUser) -> list[list[Cell]]:
     """Per round and dimension, how many submitted sheets chose each level. Three queries."""
     rounds = _rounds(user)
+    ids = [pk for pk, *_rest in rounds]
     submitted = dict(
-        Assessment.objects.filter(pk__in=[a.pk for a in rounds])
+        Assessment.objects.filter(pk__in=ids)
         .annotate(n=Count("participants", filter=Q(participants__submitted_at__isnull=False)))
         .values_list("pk", "n")
     )
@@ -114,7 +158,7 @@ def counts_rows(user: User | AnonymousUser) -> list[list[Cell]]:
     dims: dict[int, dict[int, str]] = defaultdict(dict)
     scores = (
         IndividualScore.objects.filter(
-            participant__assessment__in=[a.pk for a in rounds],
+            participant__assessment__in=ids,
             participant__submitted_at__isnull=False,
         )
         .values("participant__assessment_id", "dimension__number", "dimension__name")
@@ -131,14 +175,9 @@ def counts_rows(user: User | AnonymousUser) -> list[list[Cell]]:
             counts[key][level] += row[f"l{level}"]
         counts[key]["unsure"] += row["unsure"]
     rows: list[list[Cell]] = []
-    for assessment in rounds:
-        n = submitted.get(assessment.pk, 0)
-        day = round_date(assessment)
-        base: list[Cell] = [
-            assessment.community.name,
-            assessment.title,
-            day.isoformat() if day else "",
-        ]
+    for pk, community, title, day in rounds:
+        n = submitted.get(pk, 0)
+        base: list[Cell] = [community, title, day.isoformat() if day else ""]
         if n < MIN_GROUP_SIZE:
             rows.append(
                 [
@@ -152,8 +191,8 @@ def counts_rows(user: User | AnonymousUser) -> list[list[Cell]]:
                 ]
             )
             continue
-        for number, name in sorted(dims[assessment.pk].items()):
-            c = counts[(assessment.pk, number)]
+        for number, name in sorted(dims[pk].items()):
+            c = counts[(pk, number)]
             rows.append([*base, number, name, n, *[c[level] for level in LEVELS], c["unsure"], ""])
     return rows
 
@@ -197,3 +236,61 @@ def to_xlsx(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Cell]]]
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+# Stored files ---------------------------------------------------------------------------------
+
+Build = Callable[[], tuple[bytes, int]]
+
+
+@dataclass(frozen=True)
+class Export:
+    """An export's file: open from storage, or just built (and stored for next time)."""
+
+    rows: int
+    file: File | None = None
+    content: bytes = b""
+
+
+def stored(user: User | AnonymousUser, kind: str, build: Build) -> Export:
+    """The export `kind` (e.g. "agreed-levels.csv") for this user, built by `build()` (the
+    file's bytes and its row count) unless the data has not changed since it was last built.
+
+    Keyed like a page part (smm_site/page_cache.py) on the SITE version only: exports hold
+    finalised rounds, whose agreed levels and submitted sheets change only through a signed-in
+    user's write (reopening a round), never through a stakeholder's link. Per user, because
+    what a facilitator may export depends on their memberships.
+    """
+    cache = caches["pages"]
+    if isinstance(cache, DummyCache):  # versions are not shared: nothing can be reused
+        content, rows = build()
+        return Export(rows=rows, content=content)
+    (version,) = page_cache.versions((page_cache.SITE,))
+    stem, _dot, ext = kind.rpartition(".")
+    # Dots separate the parts: neither a language code nor a (hex) version holds one.
+    prefix = f"{stem}.{ext}.{get_language() or ''}."
+    key = f"export:{user.pk}:{prefix}{version}"
+    meta = cache.get(key)
+    if meta is not None:
+        try:
+            return Export(rows=meta["rows"], file=default_storage.open(meta["name"], "rb"))
+        except FileNotFoundError:  # removed by a newer version's build: build it again
+            pass
+    content, rows = build()
+    folder = f"exports/{user.pk}"
+    name = default_storage.save(f"{folder}/{prefix}{version}.{ext}", ContentFile(content))
+    cache.set(key, {"name": name, "rows": rows}, timeout=page_cache.TIMEOUT)
+    _remove_older(folder, prefix, keep=name)
+    return Export(rows=rows, content=content)
+
+
+def _remove_older(folder: str, prefix: str, *, keep: str) -> None:
+    """Earlier versions of the same export: their data has changed since."""
+    try:
+        _dirs, files = default_storage.listdir(folder)
+    except (OSError, NotImplementedError):  # pragma: no cover - best effort only
+        return
+    for file in files:
+        name = f"{folder}/{file}"
+        if file.startswith(prefix) and name != keep:
+            default_storage.delete(name)

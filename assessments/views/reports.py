@@ -3,6 +3,7 @@ printable score sheets."""
 
 from __future__ import annotations
 
+import io
 from typing import Any
 from uuid import UUID
 
@@ -41,6 +42,7 @@ class SheetFormat:
 register_converter(SheetFormat, "smm_sheet_format")
 
 PDF = "application/pdf"
+CSV = "text/csv; charset=utf-8"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -56,13 +58,6 @@ def _report_round(request: HttpRequest, code: UUID) -> Assessment:
 def _pdf_response(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type=PDF)
     response["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
-
-
-def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
     return response
 
 
@@ -177,46 +172,59 @@ def _audit_export(request: HttpRequest, what: str, fmt: str, rows: int) -> None:
     )
 
 
-@login_required
-@require_GET
-def export_csv(request: HttpRequest) -> HttpResponse:
-    rows = exports.agreed_rows(request.user)
-    _audit_export(request, "agreed levels", "csv", len(rows))
-    stamp = timezone.localdate().isoformat()
-    return _download(
-        exports.to_csv(exports.agreed_header(), rows),
-        f"smm-agreed-levels-{stamp}.csv",
-        "text/csv; charset=utf-8",
+def _export(
+    request: HttpRequest, kind: str, what: str, build: exports.Build, content_type: str
+) -> FileResponse:
+    """Serve an export from its stored file (built first when the data has changed), and
+    record the download."""
+    export = exports.stored(request.user, kind, build)
+    stem, _dot, fmt = kind.rpartition(".")
+    _audit_export(request, what, fmt, export.rows)
+    response = FileResponse(
+        export.file if export.file is not None else io.BytesIO(export.content),
+        as_attachment=True,
+        filename=f"smm-{stem}-{timezone.localdate().isoformat()}.{fmt}",
+        content_type=content_type,
     )
-
-
-@login_required
-@require_GET
-def export_xlsx(request: HttpRequest) -> HttpResponse:
-    agreed = exports.agreed_rows(request.user)
-    counts = exports.counts_rows(request.user)
-    _audit_export(request, "agreed levels and level counts", "xlsx", len(agreed) + len(counts))
-    stamp = timezone.localdate().isoformat()
-    content = exports.to_xlsx(
-        [
-            (_("Agreed levels"), exports.agreed_header(), agreed),
-            (_("Level counts"), exports.counts_header(), counts),
-        ]
-    )
-    return _download(content, f"smm-agreed-levels-{stamp}.xlsx", XLSX)
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @login_required
 @require_GET
-def export_counts_csv(request: HttpRequest) -> HttpResponse:
-    rows = exports.counts_rows(request.user)
-    _audit_export(request, "level counts", "csv", len(rows))
-    stamp = timezone.localdate().isoformat()
-    return _download(
-        exports.to_csv(exports.counts_header(), rows),
-        f"smm-level-counts-{stamp}.csv",
-        "text/csv; charset=utf-8",
-    )
+def export_csv(request: HttpRequest) -> FileResponse:
+    def build() -> tuple[bytes, int]:
+        rows = exports.agreed_rows(request.user)
+        return exports.to_csv(exports.agreed_header(), rows), len(rows)
+
+    return _export(request, "agreed-levels.csv", "agreed levels", build, CSV)
+
+
+@login_required
+@require_GET
+def export_xlsx(request: HttpRequest) -> FileResponse:
+    def build() -> tuple[bytes, int]:
+        agreed = exports.agreed_rows(request.user)
+        counts = exports.counts_rows(request.user)
+        content = exports.to_xlsx(
+            [
+                (_("Agreed levels"), exports.agreed_header(), agreed),
+                (_("Level counts"), exports.counts_header(), counts),
+            ]
+        )
+        return content, len(agreed) + len(counts)
+
+    return _export(request, "agreed-levels.xlsx", "agreed levels and level counts", build, XLSX)
+
+
+@login_required
+@require_GET
+def export_counts_csv(request: HttpRequest) -> FileResponse:
+    def build() -> tuple[bytes, int]:
+        rows = exports.counts_rows(request.user)
+        return exports.to_csv(exports.counts_header(), rows), len(rows)
+
+    return _export(request, "level-counts.csv", "level counts", build, CSV)
 
 
 # Printable sheets -----------------------------------------------------------------------------

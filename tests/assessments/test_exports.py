@@ -6,13 +6,16 @@ import csv
 import io
 
 import pytest
+from django.core.files.storage import default_storage
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from assessments.models import AuditEvent, ConsensusScore, IndividualScore
+from assessments.reports import exports
 from assessments.reports.exports import neutralise
+from smm_site import page_cache
 from tests.assessments.test_reports_data import (
     make_round,
 )
@@ -23,8 +26,13 @@ XLSX_URL = reverse("assessments:export_xlsx")
 COUNTS_URL = reverse("assessments:export_counts_csv")
 
 
+def body(response) -> bytes:
+    assert response.streaming  # served as a file, never built into the response
+    return b"".join(response.streaming_content)
+
+
 def rows_of(response) -> list[list[str]]:
-    text = response.content.decode("utf-8-sig")
+    text = body(response).decode("utf-8-sig")
     return list(csv.reader(io.StringIO(text)))
 
 
@@ -73,7 +81,7 @@ def test_csv_rows_match_database(evaluator, review):
 
 
 def test_csv_has_no_names_or_individual_reasons(evaluator, baseline):
-    text = evaluator.get(CSV_URL).content.decode("utf-8-sig")
+    text = body(evaluator.get(CSV_URL)).decode("utf-8-sig")
     for participant in baseline.participants.select_related("stakeholder"):
         assert participant.stakeholder.name not in text
     assert "private reason" not in text
@@ -116,7 +124,7 @@ def test_xlsx_has_both_sheets_matching_csv(evaluator, baseline):
     )
     response = evaluator.get(XLSX_URL)
     assert response.status_code == 200
-    book = load_workbook(io.BytesIO(response.content))
+    book = load_workbook(io.BytesIO(body(response)))
     assert book.sheetnames == ["Agreed levels", "Level counts"]
     agreed = [[c.value for c in row] for row in book["Agreed levels"].iter_rows()]
     assert len(agreed) == 10
@@ -156,10 +164,73 @@ def test_export_query_count_1_vs_50_communities(evaluator, url):
 
     def count() -> int:
         with CaptureQueriesContext(connection) as ctx:
-            assert evaluator.get(url).status_code == 200
+            response = evaluator.get(url)
+            assert response.status_code == 200
+            body(response)
         return len(ctx.captured_queries)
 
     build(1)
     one = count()
     build(49)
+    page_cache.bump()  # the factories wrote behind the app's back; a request would have bumped
     assert count() == one
+    # Until the next write the stored file is served: session, user and the audit record.
+    assert count() == 3
+
+
+@pytest.mark.parametrize("url", [CSV_URL, XLSX_URL, COUNTS_URL])
+def test_export_is_served_from_storage_until_a_write(
+    evaluator, facilitator, baseline, other_community, monkeypatch, url
+):
+    make_round(other_community, title="2023 baseline")
+    first = body(evaluator.get(url))
+    with monkeypatch.context() as patched:
+        for builder in ("agreed_rows", "counts_rows", "to_csv", "to_xlsx"):
+            patched.setattr(exports, builder, lambda *a, **k: pytest.fail("built again"))
+        second = evaluator.get(url)
+        assert body(second) == first
+    # Every download is recorded, the stored ones too, with the number of rows.
+    events = AuditEvent.objects.filter(verb=AuditEvent.Verb.EXPORTED, actor__username="eval")
+    assert [e.detail["rows"] for e in events] == [events[0].detail["rows"]] * 2
+    assert events[0].detail["rows"] >= 2
+
+    # A write through the app (reopening Halton's round) is in the next download.
+    response = facilitator.post(
+        reverse("assessments:reopen", kwargs={"code": baseline.code}), {"reason": "A typo"}
+    )
+    assert response.status_code == 302
+    third = body(evaluator.get(url))
+    assert third != first
+    if url != XLSX_URL:
+        assert {row[0] for row in csv.reader(io.StringIO(third.decode("utf-8-sig")))} == {
+            "community",
+            "Bolsover",
+        }
+    # Only the latest version of each export is kept.
+    _dirs, files = default_storage.listdir(f"exports/{events[0].actor_id}")
+    kind = url.rsplit("/", 1)[1]
+    assert len([f for f in files if f.startswith(kind)]) == 1
+
+
+@pytest.mark.parametrize("url", [CSV_URL, COUNTS_URL])
+def test_stored_exports_are_per_user(
+    evaluator, facilitator, other_facilitator, baseline, other_community, url
+):
+    make_round(other_community, title="2023 baseline")
+    # The evaluator's file (every community) is stored first; nobody else is given it.
+    assert {row[0] for row in rows_of(evaluator.get(url))[1:]} == {"Halton", "Bolsover"}
+    assert {row[0] for row in rows_of(facilitator.get(url))[1:]} == {"Halton"}
+    assert {row[0] for row in rows_of(other_facilitator.get(url))[1:]} == {"Bolsover"}
+    assert {row[0] for row in rows_of(evaluator.get(url))[1:]} == {"Halton", "Bolsover"}
+
+
+def test_exports_without_a_shared_cache_are_built_every_time(settings, evaluator, baseline):
+    settings.CACHES = {
+        **settings.CACHES,
+        "pages": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
+    }
+    first = rows_of(evaluator.get(CSV_URL))
+    ConsensusScore.objects.filter(assessment=baseline, dimension__number=1).update(reason="New")
+    second = rows_of(evaluator.get(CSV_URL))
+    assert first[1][-1] != "New" and second[1][-1] == "New"
+    assert not default_storage.exists("exports")
