@@ -12,12 +12,15 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import URLPattern, path, register_converter
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from communities.access import can_write, get_assessment_for, get_community_for
+from smm_site import page_cache
+from smm_site.page_cache import SHEETS, SITE
 
 from ..links import LinkError, participant_for_token
 from ..models import LEVEL_LABELS, Assessment, AuditEvent, IndividualScore, Rubric, audit
@@ -68,17 +71,30 @@ def _pdf_response(content: bytes, filename: str) -> HttpResponse:
 @require_GET
 def report(request: HttpRequest, code: UUID) -> HttpResponse:
     assessment = _report_round(request, code)
-    facilitating = can_write(request, assessment.community)
-    data = round_report(assessment, show_small_spread=facilitating)
+
+    def body() -> str:
+        # Inside the part: its key holds the user, and a change of membership is a write.
+        facilitating = can_write(request, assessment.community)
+        data = round_report(assessment, show_small_spread=facilitating)
+        return render_to_string(
+            "assessments/reports/_report_body.html",
+            {
+                "report": data,
+                "assessment": assessment,
+                "radar": charts.radar_figure(data),
+                "facilitating": facilitating,
+                "level_labels": LEVEL_LABELS,
+            },
+        )
+
+    # A round still collecting shows how many sheets are in, which stakeholders' writes change.
+    scopes = (SITE,) if assessment.is_finalised else (SITE, SHEETS)
     return render(
         request,
         "assessments/reports/report.html",
         {
-            "report": data,
             "assessment": assessment,
-            "radar": charts.radar_figure(data),
-            "facilitating": facilitating,
-            "level_labels": LEVEL_LABELS,
+            "body": page_cache.part(request, "report", assessment.pk, scopes=scopes, render=body),
         },
     )
 
