@@ -3,13 +3,16 @@ printable score sheets."""
 
 from __future__ import annotations
 
+import hashlib
 import io
+from dataclasses import replace
 from typing import Any
 from uuid import UUID
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -46,6 +49,7 @@ register_converter(SheetFormat, "smm_sheet_format")
 
 PDF = "application/pdf"
 CSV = "text/csv; charset=utf-8"
+OVERVIEW_PAGE_SIZE = 25  # communities per page of the evaluator overview
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -139,23 +143,39 @@ def _overview_filters(request: HttpRequest) -> tuple[OverviewFilterForm, dict[st
 @require_GET
 def overview(request: HttpRequest) -> HttpResponse:
     form, filters = _overview_filters(request)
-    if form.is_bound and not form.is_valid():
-        data = overview_data(request.user)
-        status = 400
-    else:
+    invalid = form.is_bound and not form.is_valid()
+    page_number = request.GET.get("page", "")[:12]
+
+    def body() -> str:
         data = overview_data(request.user, **filters)
-        status = 200
+        # One page of communities: at national scale the whole list is hundreds of rows and
+        # thousands of heatmap tiles. Earlier rounds are a link away, on the community's page.
+        page = Paginator(data.lines, OVERVIEW_PAGE_SIZE).get_page(page_number)
+        shown = replace(data, lines=list(page.object_list))
+        others = request.GET.copy()
+        others.pop("page", None)
+        return render_to_string(
+            "assessments/reports/_overview_body.html",
+            {
+                "form": form,
+                "overview": data,
+                "page": page,
+                "page_range": page.paginator.get_elided_page_range(page.number),
+                "page_query": f"{others.urlencode()}&" if others else "",
+                "heatmap": charts.heatmap_figure(shown) if shown.lines else None,
+            },
+        )
+
+    # The query string is everything the part shows besides the data (hashed: it is user input).
+    query = hashlib.sha256(request.GET.urlencode().encode()).hexdigest()[:32]
     return render(
         request,
         "assessments/reports/overview.html",
         {
-            "form": form,
-            "filters": filters,
-            "overview": data,
-            "heatmap": charts.heatmap_figure(data) if data.lines else None,
+            "body": page_cache.part(request, "overview", query, render=body),
             "query": request.GET.urlencode(),
         },
-        status=status,
+        status=400 if invalid else 200,
     )
 
 

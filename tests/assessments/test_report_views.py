@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from assessments.models import Assessment
+from smm_site import page_cache
 from tests.assessments.test_reports_data import (
     BASELINE_LEVELS,
     REVIEW_LEVELS,
@@ -192,15 +193,19 @@ def test_overview_heatmap_table_and_links(request, persona, review, other_commun
     html = response.content.decode()
     assert "Halton" in html and "Bolsover" in html
     assert report_url(review) in html
-    assert report_url(review.previous) in html
-    heatmap = json.loads(
-        html.split('id="heatmap-figure" type="application/json">')[1].split("</script>")[0]
-    )
-    tiles = heatmap["data"][0]
+    tiles = json_in(html, "heatmap-figure")["data"][0]
     # Bolsover first (alphabetical), then Halton; one tile per agreed level.
     assert tiles["marker"]["color"] == [4] * 9 + REVIEW_LEVELS
     assert tiles["y"] == ["Bolsover"] * 9 + ["Halton"] * 9
-    assert "change since 2022 baseline" in html
+    # The change since the baseline links to the baseline's report, and the earlier rounds
+    # are on the community's page.
+    assert f'change since <a href="{report_url(review.previous)}">2022 baseline</a>' in html
+    assert (
+        f'href="{review.community.get_absolute_url()}#change-over-time-title">1 earlier round'
+        in html
+    )
+    assert "Communities 1–2 of 2" in html
+    assert 'aria-label="Pages of communities"' not in html  # one page only
 
 
 def test_overview_facilitator_403(facilitator, baseline):
@@ -229,20 +234,73 @@ def test_overview_bad_filter_400_with_message(evaluator, baseline):
     assert "One of the filters has a value we do not know" in response.content.decode()
 
 
-def test_overview_query_count_1_vs_50_communities(evaluator):
-    def build(n: int) -> None:
-        for _ in range(n):
-            c = CommunityFactory()
-            FocalIssueFactory(community=c)
-            make_round(c, participants=0)
+def build_communities(n: int) -> None:
+    for _ in range(n):
+        c = CommunityFactory()
+        FocalIssueFactory(community=c)
+        make_round(c, participants=0)
 
-    build(1)
+
+def test_overview_query_count_1_vs_50_communities(evaluator):
+    build_communities(1)
     one, response = count_queries(evaluator, OVERVIEW)
     assert response.status_code == 200
-    build(49)
+    build_communities(49)
+    page_cache.bump()  # the factories wrote behind the app's back; a request would have bumped
     fifty, response = count_queries(evaluator, OVERVIEW)
-    assert len(response.context["overview"].lines) == 50
+    assert "Communities 1–25 of 50" in response.content.decode()
     assert one == fifty
+    # Until the next write the rendered overview is reused: session and user only.
+    warm, warm_response = count_queries(evaluator, OVERVIEW)
+    assert main_of(warm_response) == main_of(response)
+    assert warm == 2
+
+
+def test_overview_pages_of_communities_keep_the_filters(evaluator, other_community):
+    build_communities(30)  # factory communities, all in England
+    other_community.nation = "wales"
+    other_community.save()
+    make_round(other_community)
+    page_cache.bump()
+    first = evaluator.get(OVERVIEW + "?nation=england").content.decode()
+    assert "Communities 1–25 of 30" in first
+    assert len(json_in(first, "heatmap-figure")["data"][0]["y"]) == 25 * 9
+    assert first.count('<tr class="change-row">') == 0
+    assert '<nav aria-label="Pages of communities">' in first
+    assert 'href="?nation=england&amp;page=2">2</a>' in first
+    assert 'aria-current="page">1</a>' in first
+    second = evaluator.get(OVERVIEW + "?nation=england&page=2").content.decode()
+    assert "Communities 26–30 of 30" in second
+    assert len(json_in(second, "heatmap-figure")["data"][0]["y"]) == 5 * 9
+    assert "Bolsover" not in first + second
+    # A page number out of range or not a number shows a page, not an error.
+    assert (
+        "Communities 26–30 of 30"
+        in evaluator.get(OVERVIEW + "?nation=england&page=99").content.decode()
+    )
+    assert evaluator.get(OVERVIEW + "?page=abc").status_code == 200
+
+
+def test_overview_shows_a_new_finalised_round_after_the_write(evaluator, facilitator, review):
+    assert (
+        f'change since <a href="{report_url(review.previous)}">'
+        in evaluator.get(OVERVIEW).content.decode()
+    )
+    response = facilitator.post(
+        reverse("assessments:reopen", kwargs={"code": review.code}), {"reason": "A typo"}
+    )
+    assert response.status_code == 302
+    html = evaluator.get(OVERVIEW).content.decode()
+    assert report_url(review) not in html
+    assert report_url(review.previous) in html and "change since <a" not in html
+
+
+def test_overview_cached_for_an_evaluator_is_not_given_to_a_facilitator(
+    evaluator, facilitator, anonymous, review
+):
+    assert evaluator.get(OVERVIEW).status_code == 200
+    assert facilitator.get(OVERVIEW).status_code == 403
+    assert anonymous.get(OVERVIEW).status_code == 302
 
 
 # Change over time -------------------------------------------------------------------------------
