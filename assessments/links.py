@@ -66,11 +66,14 @@ def participant_for_token(request: HttpRequest, token: str) -> Participant:
     """
     refuse_if_limited(request)
     token_hash = hash_token(token)
+    # Not the rubric (pages need only its id) and no ORDER BY: every table joined here costs
+    # PostgreSQL planning time on each of these very frequent lookups.
     participant = (
         Participant.objects.select_related(
-            "stakeholder", "assessment__community", "assessment__focal_issue", "assessment__rubric"
+            "stakeholder", "assessment__community", "assessment__focal_issue"
         )
         .filter(token_hash=token_hash)
+        .order_by()
         .first()
     )
     if participant is None:

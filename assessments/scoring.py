@@ -49,14 +49,20 @@ def _store_answer(
     """Write one dimension's answer; the one place that refuses another rubric's dimension."""
     if dimension.rubric_id != participant.assessment.rubric_id:
         raise ValueError("dimension of another rubric")
-    score, _created = IndividualScore.objects.update_or_create(
+    score = IndividualScore(
         participant=participant,
         dimension=dimension,
-        defaults={
-            "level": None if answer.not_sure else answer.level,
-            "not_sure": answer.not_sure,
-            "reason": answer.reason,
-        },
+        level=None if answer.not_sure else answer.level,
+        not_sure=answer.not_sure,
+        reason=answer.reason,
+    )
+    # One INSERT ... ON CONFLICT DO UPDATE: two tabs saving the same dimension at once both
+    # succeed (last one wins) without a SELECT ... FOR UPDATE first.
+    IndividualScore.objects.bulk_create(
+        [score],
+        update_conflicts=True,
+        unique_fields=["participant", "dimension"],
+        update_fields=["level", "not_sure", "reason", "updated_at"],
     )
     return score
 

@@ -27,8 +27,11 @@ def _media_root(settings, tmp_path):  # type: ignore[no-untyped-def]
 def _clear_cache():  # type: ignore[no-untyped-def]
     from django.core.cache import caches
 
+    from assessments.sheet import local_cache
+
     for alias in caches.settings:
         caches[alias].clear()
+    local_cache.clear()  # the sheet's per-process rubric renderings
 
 
 @pytest.fixture

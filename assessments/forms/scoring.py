@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from ..models import LEVELS, REASON_MAX_LENGTH, Dimension, Rubric
+from ..models import LEVELS, REASON_MAX_LENGTH, Dimension
 from ..scoring import Answer
 
 if TYPE_CHECKING:
@@ -55,10 +56,12 @@ def _answer(level: str, reason: str) -> Answer | None:
 
 
 class DimensionScoreForm(forms.Form):
-    """One dimension of a stakeholder's sheet. The dimension must belong to the round's rubric."""
+    """One dimension of a stakeholder's sheet. The dimension must belong to the round's rubric,
+    given as the ids of its dimensions (cached by the caller: autosave runs on every keystroke
+    pause, so it should not query the rubric each time)."""
 
-    dimension = forms.ModelChoiceField(
-        queryset=Dimension.objects.none(),
+    dimension = forms.TypedChoiceField(
+        coerce=int,
         widget=forms.HiddenInput,
         error_messages={
             "invalid_choice": _("That question is not part of this round’s model."),
@@ -68,11 +71,11 @@ class DimensionScoreForm(forms.Form):
     level = _level_field(_("Your score"))
     reason = _reason_field()
 
-    def __init__(self, *args: Any, rubric: Rubric, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, dimension_ids: Iterable[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["dimension"]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = Dimension.objects.filter(rubric=rubric)
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [(str(pk), str(pk)) for pk in dimension_ids]
 
     def answer(self) -> Answer:
         level, reason = self.cleaned_data["level"], self.cleaned_data["reason"]

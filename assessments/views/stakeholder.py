@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -19,21 +20,21 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ..forms.scoring import NOT_SURE, DimensionScoreForm
 from ..links import LinkError, participant_for_token
-from ..models import LEVEL_LABELS, Dimension, IndividualScore, LevelDescriptor, Participant
+from ..models import Dimension, IndividualScore, LevelDescriptor, Participant
 from ..scoring import CollectionClosed, score_autosave, sheet_submit
+from ..sheet import DimensionState, rubric_dimensions, rubric_part
 
 TEMPLATE = "assessments/stakeholder/sheet.html"
 
 
 @dataclass
 class Item:
-    """One dimension as the stakeholder sees it, with their own answer (if any)."""
+    """One dimension on the review page, with the person's own answer (if any)."""
 
     dimension: Dimension
     levels: list[LevelDescriptor]
     level: str  # "1".."5", "not-sure" or ""
     reason: str
-    error: str = ""
 
     @property
     def answered(self) -> bool:
@@ -82,11 +83,56 @@ def _context(participant: Participant, items: list[Item], **extra: Any) -> dict[
         "answered": answered,
         "total": len(items),
         "editable": participant.assessment.is_collecting,
-        "level_labels": LEVEL_LABELS,
         "not_sure": NOT_SURE,
         "token": extra.pop("token"),
         **extra,
     }
+
+
+def _states(participant: Participant) -> dict[int, DimensionState]:
+    """The person's own answers by dimension id (values only: no model instances to build)."""
+    rows = (
+        IndividualScore.objects.filter(participant=participant)
+        .order_by()  # the default ordering would join the dimension table for nothing
+        .values_list("dimension_id", "level", "not_sure", "reason")
+    )
+    return {
+        dimension_id: DimensionState(
+            level=NOT_SURE if not_sure else ("" if level is None else str(level)),
+            reason=reason,
+        )
+        for dimension_id, level, not_sure, reason in rows
+    }
+
+
+def _render_sheet(
+    request: HttpRequest,
+    participant: Participant,
+    token: str,
+    states: dict[int, DimensionState],
+    *,
+    status: int = 200,
+    **extra: Any,
+) -> HttpResponse:
+    assessment = participant.assessment
+    part = rubric_part(assessment.rubric_id, editable=assessment.is_collecting)
+    answered = sum(1 for pk, state in states.items() if state.answered and pk in part.numbers)
+    dimensions_html = part.fill(
+        states,
+        csrf_token=get_token(request),
+        save_url=reverse("assessments:sheet_save", kwargs={"token": token}),
+    )
+    context = {
+        "participant": participant,
+        "assessment": assessment,
+        "dimensions_html": dimensions_html,
+        "answered": answered,
+        "total": part.total,
+        "editable": assessment.is_collecting,
+        "token": token,
+        **extra,
+    }
+    return render(request, TEMPLATE, context, status=status)
 
 
 @never_cache
@@ -100,8 +146,7 @@ def sheet(request: HttpRequest, token: str) -> HttpResponse:
         now = timezone.now()
         Participant.objects.filter(pk=participant.pk, opened_at__isnull=True).update(opened_at=now)
         participant.opened_at = now
-    items = _items(participant)
-    return render(request, TEMPLATE, _context(participant, items, token=token))
+    return _render_sheet(request, participant, token, _states(participant))
 
 
 def _closed_response(
@@ -125,9 +170,14 @@ def sheet_save(request: HttpRequest, token: str) -> HttpResponse:
     typed = request.POST.get("reason", "")
     if not participant.assessment.is_collecting:
         return _closed_response(request, participant, token, typed)
-    form = DimensionScoreForm(request.POST, rubric=participant.assessment.rubric)
+    rubric_id = participant.assessment.rubric_id
+    numbers = rubric_dimensions(rubric_id)
+    form = DimensionScoreForm(request.POST, dimension_ids=numbers)
     if form.is_valid():
-        dimension = form.cleaned_data["dimension"]
+        pk = form.cleaned_data["dimension"]
+        # The form checked that it is one of this rubric's dimensions, so the id is all the
+        # write needs: no query for the Dimension row.
+        dimension = Dimension(pk=pk, rubric_id=rubric_id, number=numbers[pk])
         try:
             score_autosave(participant=participant, dimension=dimension, answer=form.answer())
         except CollectionClosed:
@@ -138,11 +188,14 @@ def sheet_save(request: HttpRequest, token: str) -> HttpResponse:
                 .exclude(level__isnull=True, not_sure=False)
                 .count()
             )
-            total = Dimension.objects.filter(rubric_id=participant.assessment.rubric_id).count()
             return render(
                 request,
                 f"{TEMPLATE}#saved",
-                {"saved_at": participant.draft_saved_at, "answered": answered, "total": total},
+                {
+                    "saved_at": participant.draft_saved_at,
+                    "answered": answered,
+                    "total": len(numbers),
+                },
             )
         url = reverse("assessments:sheet", kwargs={"token": token})
         return HttpResponseRedirect(f"{url}#dim-{dimension.number}", status=303)
@@ -150,18 +203,23 @@ def sheet_save(request: HttpRequest, token: str) -> HttpResponse:
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, f"{TEMPLATE}#error", {"message": message}, status=400)
     # Without JavaScript: the whole sheet again, this dimension showing what was typed.
-    items = _items(participant)
-    posted_dimension = request.POST.get("dimension", "")
-    matched = False
-    for item in items:
-        if str(item.dimension.pk) == posted_dimension:
-            item.level = request.POST.get("level", "")[:20]
-            item.reason = typed
-            item.error = message
-            matched = True
-    context = _context(participant, items, token=token, form_error=message, typed=typed)
-    context["unmatched_error"] = not matched
-    return render(request, TEMPLATE, context, status=400)
+    states = _states(participant)
+    posted = request.POST.get("dimension", "")
+    matched = posted.isdigit() and int(posted) in numbers
+    if matched:
+        states[int(posted)] = DimensionState(
+            level=request.POST.get("level", "")[:20], reason=typed, error=message
+        )
+    return _render_sheet(
+        request,
+        participant,
+        token,
+        states,
+        status=400,
+        form_error=message,
+        typed=typed,
+        unmatched_error=not matched,
+    )
 
 
 @never_cache
