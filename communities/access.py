@@ -40,14 +40,20 @@ def get_community_for(request: HttpRequest, slug: str, *, write: bool = False) -
     return community
 
 
-def get_assessment_for(request: HttpRequest, code: UUID, *, write: bool = False) -> Assessment:
+def get_assessment_for(
+    request: HttpRequest,
+    code: UUID,
+    *,
+    write: bool = False,
+    related: tuple[str, ...] = ("community", "focal_issue", "rubric", "previous"),
+) -> Assessment:
+    """`related`: what to join. Pages served from cached parts ask for `("community",)`: a join
+    of five tables costs more to plan than the rest of such a request."""
     from assessments.models import Assessment
 
     try:
         assessment = (
-            Assessment.objects.visible_to(request.user)
-            .select_related("community", "focal_issue", "rubric", "previous")
-            .get(code=code)
+            Assessment.objects.visible_to(request.user).select_related(*related).get(code=code)
         )
     except Assessment.DoesNotExist:
         raise Http404 from None

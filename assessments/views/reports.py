@@ -53,10 +53,10 @@ OVERVIEW_PAGE_SIZE = 25  # communities per page of the evaluator overview
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _report_round(request: HttpRequest, code: UUID) -> Assessment:
+def _report_round(request: HttpRequest, code: UUID, **fetch: Any) -> Assessment:
     """A round whose report the user may read: evaluators read finalised rounds only;
     facilitators of the community (and admins) read any status. Others get 404."""
-    assessment = get_assessment_for(request, code)
+    assessment = get_assessment_for(request, code, **fetch)
     if not assessment.is_finalised and not can_write(request, assessment.community):
         raise Http404
     return assessment
@@ -74,7 +74,8 @@ def _pdf_response(content: bytes, filename: str) -> HttpResponse:
 @login_required
 @require_GET
 def report(request: HttpRequest, code: UUID) -> HttpResponse:
-    assessment = _report_round(request, code)
+    # The round and its community only: the rest is read when the part is rendered.
+    assessment = _report_round(request, code, related=("community",))
 
     def body() -> str:
         # Inside the part: its key holds the user, and a change of membership is a write.
@@ -106,7 +107,8 @@ def report(request: HttpRequest, code: UUID) -> HttpResponse:
 @login_required
 @require_GET
 def report_pdf(request: HttpRequest, code: UUID) -> HttpResponse | FileResponse:
-    assessment = get_assessment_for(request, code)
+    # The round and its community only: the rest is read only when the PDF is first rendered.
+    assessment = get_assessment_for(request, code, related=("community",))
     if not assessment.is_finalised:
         raise Http404
     name, rendered = pdf.stored_round_report(assessment)

@@ -11,7 +11,7 @@ from django.template import Context, Template
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from assessments.models import Assessment
+from assessments.models import Assessment, AuditEvent
 from smm_site import page_cache
 from tests.assessments.test_reports_data import (
     BASELINE_LEVELS,
@@ -328,3 +328,16 @@ def test_change_over_time_tag_single_round_says_baseline(community, baseline):
 
 def test_change_over_time_tag_no_rounds(community):
     assert "No finalised rounds yet" in render_change(community)
+
+
+# Stored PDF -------------------------------------------------------------------------------------
+
+
+def test_stored_report_pdf_costs_the_round_and_its_audit_record_only(evaluator, baseline):
+    url = reverse("assessments:report_pdf", kwargs={"code": baseline.code})
+    assert evaluator.get(url).status_code == 200  # rendered and stored
+    count, response = count_queries(evaluator, url)
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    assert count == 4  # session, user, the round with its community, the audit record
+    downloads = AuditEvent.objects.filter(verb=AuditEvent.Verb.EXPORTED, assessment=baseline)
+    assert [event.detail["rendered"] for event in downloads.order_by("pk")] == [True, False]
