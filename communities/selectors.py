@@ -1,13 +1,14 @@
-"""Reads for the community page: who is at the table, and the network with its history."""
+"""Reads for the community pages: the dashboard's lines, who is at the table, and the network
+with its history."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 
-from .models import EXPECTED_SECTORS, Community, Organisation, Sector, Stakeholder
+from .models import EXPECTED_SECTORS, Community, FocalIssue, Organisation, Sector, Stakeholder
 
 
 @dataclass(frozen=True)
@@ -75,3 +76,66 @@ def organisations(community: Community) -> QuerySet[Organisation]:
         .annotate(people=Count("stakeholders"))
         .order_by("-is_active", "name")
     )
+
+
+@dataclass(frozen=True)
+class CommunityLine:
+    """One line of the dashboard: a community with its focal issue and latest round."""
+
+    name: str
+    slug: str
+    place: str
+    focal_issue: str
+    rounds: int
+    latest_title: str = ""
+    latest_status: str = ""
+    latest_code: str = ""
+
+
+def dashboard_communities(communities: QuerySet[Community]) -> QuerySet[Community]:
+    """The communities in name order, each with its number of rounds and its latest round's
+    id, ready to be paginated (the latest round is fetched for one page only)."""
+    from assessments.models import Assessment
+
+    latest = Assessment.objects.filter(community=OuterRef("pk")).order_by("-created_at", "-pk")
+    return communities.annotate(
+        round_count=Count("assessments", distinct=True),
+        latest_round=Subquery(latest.values("pk")[:1]),
+    ).order_by("name", "pk")
+
+
+def community_lines(page: Iterable[Community]) -> list[CommunityLine]:
+    """Lines for one page of ``dashboard_communities`` (two queries, whatever the page size)."""
+    from assessments.models import Assessment
+
+    communities = list(page)
+    issues = dict(
+        FocalIssue.objects.filter(
+            community__in=[c.pk for c in communities], status=FocalIssue.Status.CURRENT
+        ).values_list("community_id", "title")
+    )
+    rounds = {
+        row["pk"]: row
+        for row in Assessment.objects.filter(
+            pk__in=[c.latest_round for c in communities if c.latest_round]  # type: ignore[attr-defined]
+        ).values("pk", "code", "title", "status")
+    }
+    lines = []
+    for community in communities:
+        latest = rounds.get(community.latest_round)  # type: ignore[attr-defined]
+        place = community.get_nation_display()
+        if community.local_authority:
+            place = f"{place} · {community.local_authority}"
+        lines.append(
+            CommunityLine(
+                name=community.name,
+                slug=community.slug,
+                place=place,
+                focal_issue=issues.get(community.pk, ""),
+                rounds=community.round_count,  # type: ignore[attr-defined]
+                latest_title=latest["title"] if latest else "",
+                latest_status=str(Assessment.Status(latest["status"]).label) if latest else "",
+                latest_code=str(latest["code"]) if latest else "",
+            )
+        )
+    return lines

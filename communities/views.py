@@ -6,15 +6,17 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db import IntegrityError
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from assessments.models import Assessment, AuditEvent, audit
+from assessments.models import AuditEvent, audit
+from smm_site import page_cache
 
 from . import selectors, services
 from .access import can_write, get_community_for
@@ -31,22 +33,39 @@ from .models import Community, FocalIssue, Organisation, Sector, Stakeholder, Us
 IMPORT_SESSION_KEY = "communities.import"
 
 
+# One line per community: at national scale an evaluator sees hundreds of them.
+DASHBOARD_PAGE_SIZE = 50
+
+
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    communities = (
-        Community.objects.visible_to(request.user)
-        .prefetch_related(
-            Prefetch("focal_issues", queryset=FocalIssue.objects.filter(status="current")),
-            Prefetch(
-                "assessments",
-                queryset=Assessment.objects.order_by("-created_at").only(
-                    "code", "title", "status", "kind", "community_id", "created_at", "deadline"
-                ),
-            ),
+    user = _user(request)
+    query = request.GET.get("q", "").strip()[:100]
+    number = request.GET.get("page", "")
+    number = number if number.isdigit() else "1"
+
+    def body() -> str:
+        communities = Community.objects.visible_to(user)
+        if query:
+            communities = communities.filter(name__icontains=query)
+        paginator = Paginator(selectors.dashboard_communities(communities), DASHBOARD_PAGE_SIZE)
+        page = paginator.get_page(number)
+        return render_to_string(
+            "communities/_dashboard_list.html",
+            {
+                "page": page,
+                "lines": selectors.community_lines(page),
+                "query": query,
+                "searchable": bool(query) or paginator.count > DASHBOARD_PAGE_SIZE,
+                "user": user,
+            },
         )
-        .order_by("name")
+
+    return render(
+        request,
+        "communities/dashboard.html",
+        {"body": page_cache.part(request, "dashboard", query, number, render=body)},
     )
-    return render(request, "communities/dashboard.html", {"communities": communities})
 
 
 def _user(request: HttpRequest) -> User:
@@ -59,26 +78,32 @@ def _user(request: HttpRequest) -> User:
 @require_safe
 def community_detail(request: HttpRequest, slug: str) -> HttpResponse:
     community = get_community_for(request, slug)
-    focal_issues = list(community.focal_issues.order_by("-started_on", "-created_at"))
-    current = next((f for f in focal_issues if f.status == FocalIssue.Status.CURRENT), None)
-    seats = selectors.at_the_table(community)
-    return render(
-        request,
-        "communities/detail.html",
-        {
-            "community": community,
-            "can_write": can_write(request, community),
-            "current_focal_issue": current,
-            "focal_history": [f for f in focal_issues if f is not current],
-            "rounds": community.assessments.order_by("-created_at").only(
-                "code", "title", "kind", "status", "deadline", "community_id", "created_at"
-            ),
-            "seats": seats,
-            "gaps": [seat for seat in seats if seat.is_gap],
-            "stakeholders": selectors.network(community),
-            "organisations": selectors.organisations(community),
-        },
-    )
+
+    def body() -> str:
+        focal_issues = list(community.focal_issues.order_by("-started_on", "-created_at"))
+        current = next((f for f in focal_issues if f.status == FocalIssue.Status.CURRENT), None)
+        seats = selectors.at_the_table(community)
+        return render_to_string(
+            "communities/_detail_body.html",
+            {
+                "community": community,
+                "user": request.user,
+                "can_write": can_write(request, community),
+                "current_focal_issue": current,
+                "focal_history": [f for f in focal_issues if f is not current],
+                "rounds": community.assessments.order_by("-created_at").only(
+                    "code", "title", "kind", "status", "deadline", "community_id", "created_at"
+                ),
+                "seats": seats,
+                "gaps": [seat for seat in seats if seat.is_gap],
+                "stakeholders": selectors.network(community),
+                "organisations": selectors.organisations(community),
+            },
+        )
+
+    # Everything on it (network, rounds, agreed levels) changes only through signed-in edits.
+    part = page_cache.part(request, "community", community.pk, render=body)
+    return render(request, "communities/detail.html", {"community": community, "body": part})
 
 
 def _render_form(

@@ -17,7 +17,7 @@ Invalidation is by version, not by deleting keys. Two versions exist:
 
 A stale part therefore can never be served after a write has been answered. Parts never hold
 per-request values: no CSRF token and no CSP nonce (those stay in the uncached page around
-them), and a part's key always contains the user's id and the language, so a part is only ever
+them; forms inside a part hold a placeholder that ``with_csrf`` fills in), and a part's key always contains the user's id and the language, so a part is only ever
 served to the user it was rendered for. Named individual answers are never put in a part.
 
 The versions live in the same cache as the parts, so every process must share that cache:
@@ -27,12 +27,15 @@ cache is Django's DummyCache and every part is rendered afresh.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.utils.crypto import salted_hmac
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
@@ -86,6 +89,22 @@ def part(
         html = str(render())
         _cache().set(cache_key, html, timeout=TIMEOUT)
     return mark_safe(html)  # noqa: S308 - rendered by our own templates, escaped there
+
+
+@functools.cache
+def csrf_placeholder() -> str:
+    """What a part with forms is rendered with as its ``csrf_token`` (see ``with_csrf``).
+
+    Derived from SECRET_KEY: the same in every worker that shares the parts, and not something
+    a user could type into a field to have it replaced.
+    """
+    return "csrf-" + salted_hmac("smm_site.page_cache.csrf", "placeholder").hexdigest()
+
+
+def with_csrf(request: HttpRequest, html: str) -> SafeString:
+    """A part with this request's CSRF token in place of the placeholder: the cached HTML
+    stays free of per-request values and the page still gets a valid token."""
+    return mark_safe(html.replace(csrf_placeholder(), get_token(request)))  # noqa: S308
 
 
 class PageVersionMiddleware:
