@@ -110,15 +110,17 @@ def radar_svg(report: RoundReport) -> str:
 def heatmap_figure(data: Overview) -> dict[str, Any]:
     """Communities × dimensions as square tiles. Drawn as markers rather than a plotly Heatmap
     trace: that one paints a bitmap whose crisp-edge style attribute our CSP blocks, so the
-    browser would blur it."""
+    browser would blur it. Tiles sit at the dimension's number and the axis names it once,
+    rather than every tile repeating the name: a page of tiles stays a few kilobytes."""
+    numbers = [d.number for d in data.dimensions]
     names = [_label(f"{d.number}. {d.name}", 12) for d in data.dimensions]
-    xs: list[str] = []
+    xs: list[int] = []
     ys: list[str] = []
     zs: list[int] = []
     for line in data.lines:
-        for name, level in zip(names, line.levels, strict=True):
+        for number, level in zip(numbers, line.levels, strict=True):
             if level is not None:
-                xs.append(name)
+                xs.append(number)
                 ys.append(line.community.name)
                 zs.append(level)
     colours = [[(level - 1) / 4, svg.HEAT_COLOURS[level]] for level in svg.LEVELS]
@@ -141,17 +143,21 @@ def heatmap_figure(data: Overview) -> dict[str, Any]:
                 # every tile already shows its level as a number.
                 "showscale": False,
             },
-            hovertemplate="%{y}<br>%{x}: %{marker.color}<extra></extra>",
+            hovertemplate="%{y}<br>"
+            + _("dimension %(number)s") % {"number": "%{x}"}
+            + ": %{marker.color}<extra></extra>",
         )
     )
     fig.update_layout(
         template="none",
         font=FONT,
         xaxis={
-            "categoryorder": "array",
-            "categoryarray": names,
+            "tickvals": numbers,
+            "ticktext": names,
+            "range": [min(numbers, default=1) - 0.5, max(numbers, default=1) + 0.5],
             "side": "top",
             "showgrid": False,
+            "zeroline": False,
             "automargin": True,
         },
         yaxis={
