@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -67,16 +67,39 @@ def _store_answer(
     return score
 
 
+def _commit_without_waiting_for_disk() -> None:
+    """Let this transaction's COMMIT return before PostgreSQL has flushed it to disk.
+
+    Autosave runs at every pause in typing, and waiting for the disk is most of its time (one
+    fsync, several milliseconds, while a web worker sits idle). Without the wait, a crash of
+    the database server itself (not of the app) can lose the autosaves of its last fraction of a
+    second (at most 3 x wal_writer_delay, 0.6 s by default); the database stays consistent,
+    and the person's page still holds the text. Submitting waits as usual, and its flush makes
+    every earlier autosave durable too. Nothing changes on other databases.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
 @transaction.atomic
 def score_autosave(
     *, participant: Participant, dimension: Dimension, answer: Answer
 ) -> IndividualScore:
-    """Save one dimension of a draft (or of a submitted sheet, until collection closes)."""
+    """Save one dimension of a draft (or of a submitted sheet, until collection closes).
+
+    `participant.draft_saved_at` marks the first save (the "saved a draft" status); each
+    answer's own `updated_at` records its latest save.
+    """
     _ensure_collecting(participant)
+    _commit_without_waiting_for_disk()
     score = _store_answer(participant=participant, dimension=dimension, answer=answer)
-    now = timezone.now()
-    Participant.objects.filter(pk=participant.pk).update(draft_saved_at=now)
-    participant.draft_saved_at = now
+    if participant.draft_saved_at is None:
+        now = timezone.now()
+        Participant.objects.filter(pk=participant.pk, draft_saved_at__isnull=True).update(
+            draft_saved_at=now
+        )
+        participant.draft_saved_at = now
     return score
 
 

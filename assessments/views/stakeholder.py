@@ -179,7 +179,9 @@ def sheet_save(request: HttpRequest, token: str) -> HttpResponse:
         # write needs: no query for the Dimension row.
         dimension = Dimension(pk=pk, rubric_id=rubric_id, number=numbers[pk])
         try:
-            score_autosave(participant=participant, dimension=dimension, answer=form.answer())
+            score = score_autosave(
+                participant=participant, dimension=dimension, answer=form.answer()
+            )
         except CollectionClosed:
             return _closed_response(request, participant, token, typed)
         if request.htmx:  # type: ignore[attr-defined]
@@ -191,11 +193,7 @@ def sheet_save(request: HttpRequest, token: str) -> HttpResponse:
             return render(
                 request,
                 f"{TEMPLATE}#saved",
-                {
-                    "saved_at": participant.draft_saved_at,
-                    "answered": answered,
-                    "total": len(numbers),
-                },
+                {"saved_at": score.updated_at, "answered": answered, "total": len(numbers)},
             )
         url = reverse("assessments:sheet", kwargs={"token": token})
         return HttpResponseRedirect(f"{url}#dim-{dimension.number}", status=303)
