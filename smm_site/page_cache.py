@@ -17,8 +17,9 @@ Invalidation is by version, not by deleting keys. Two versions exist:
 
 A stale part therefore can never be served after a write has been answered. Parts never hold
 per-request values: no CSRF token and no CSP nonce (those stay in the uncached page around
-them; forms inside a part hold a placeholder that ``with_csrf`` fills in), and a part's key always contains the user's id and the language, so a part is only ever
-served to the user it was rendered for. Named individual answers are never put in a part.
+them; forms inside a part hold a placeholder that ``with_csrf`` fills in), and a part's key
+always contains the user's id and the language, so a part is only ever served to the user it
+was rendered for. Named individual answers are never put in a part.
 
 The versions live in the same cache as the parts, so every process must share that cache:
 production enables page caching only with Redis (``REDIS_URL``); without it the ``pages``
@@ -98,7 +99,8 @@ def csrf_placeholder() -> str:
     Derived from SECRET_KEY: the same in every worker that shares the parts, and not something
     a user could type into a field to have it replaced.
     """
-    return "csrf-" + salted_hmac("smm_site.page_cache.csrf", "placeholder").hexdigest()
+    mac = salted_hmac("smm_site.page_cache.csrf", "placeholder", algorithm="sha256")
+    return "csrf-" + mac.hexdigest()
 
 
 def with_csrf(request: HttpRequest, html: str) -> SafeString:

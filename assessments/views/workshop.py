@@ -15,11 +15,14 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from communities.access import get_assessment_for
+from smm_site import page_cache
+from smm_site.page_cache import SHEETS, SITE
 
 from .. import workshop as services
 from ..aggregation import MIN_GROUP_SIZE
@@ -66,22 +69,35 @@ def _dimension_choices(assessment: Assessment) -> list[tuple[int, str]]:
 # --- analysis --------------------------------------------------------------------------------
 
 
+def _scopes(assessment: Assessment) -> tuple[str, ...]:
+    """What a part showing this round's private scores depends on: stakeholders' writes too
+    while it collects, afterwards only signed-in users' (collection is closed)."""
+    return (SITE, SHEETS) if assessment.is_collecting else (SITE,)
+
+
 @login_required
 @require_safe
 def analysis(request: HttpRequest, code: UUID) -> HttpResponse:
     assessment = _round(request, code)
     sort = "disagreement" if request.GET.get("sort") == "disagreement" else "number"
-    rows = services.analysis_rows(assessment, sort=sort)
+
+    def body() -> str:
+        return render_to_string(
+            f"{TEMPLATE_DIR}/_analysis_body.html",
+            {
+                "assessment": assessment,
+                "rows": services.analysis_rows(assessment, sort=sort),
+                "sort": sort,
+                "submitted": services.submitted_count(assessment),
+                "min_group": MIN_GROUP_SIZE,
+            },
+        )
+
+    part = page_cache.part(
+        request, "analysis", assessment.pk, sort, scopes=_scopes(assessment), render=body
+    )
     return render(
-        request,
-        f"{TEMPLATE_DIR}/analysis.html",
-        {
-            "assessment": assessment,
-            "rows": rows,
-            "sort": sort,
-            "submitted": services.submitted_count(assessment),
-            "min_group": MIN_GROUP_SIZE,
-        },
+        request, f"{TEMPLATE_DIR}/analysis.html", {"assessment": assessment, "body": part}
     )
 
 
@@ -132,6 +148,24 @@ def _presenter_context(
     }
 
 
+def _presenter_page(
+    request: HttpRequest, assessment: Assessment, number: int, *, status: int = 200, **extra: Any
+) -> HttpResponse:
+    """The presenter page as the answer to a POST: a form with errors, a conflict or a new
+    room link is this request's alone, so it is never cached."""
+    body = render_to_string(
+        f"{TEMPLATE_DIR}/_presenter_body.html",
+        _presenter_context(request, assessment, number, **extra),
+        request=request,
+    )
+    return render(
+        request,
+        f"{TEMPLATE_DIR}/presenter.html",
+        {"assessment": assessment, "number": number, "body": body},
+        status=status,
+    )
+
+
 @login_required
 @require_safe
 def presenter(request: HttpRequest, code: UUID, number: int | None = None) -> HttpResponse:
@@ -140,8 +174,19 @@ def presenter(request: HttpRequest, code: UUID, number: int | None = None) -> Ht
         return redirect(
             "assessments:presenter", code=assessment.code, number=assessment.current_dimension
         )
+
+    def body() -> str:
+        context = _presenter_context(request, assessment, number)
+        context["csrf_token"] = page_cache.csrf_placeholder()
+        return render_to_string(f"{TEMPLATE_DIR}/_presenter_body.html", context)
+
+    part = page_cache.part(
+        request, "presenter", assessment.pk, number, scopes=_scopes(assessment), render=body
+    )
     return render(
-        request, f"{TEMPLATE_DIR}/presenter.html", _presenter_context(request, assessment, number)
+        request,
+        f"{TEMPLATE_DIR}/presenter.html",
+        {"assessment": assessment, "number": number, "body": page_cache.with_csrf(request, part)},
     )
 
 
@@ -196,10 +241,8 @@ def consensus_record(request: HttpRequest, code: UUID, number: int) -> HttpRespo
     except services.WorkshopError as error:
         return _refused(request, assessment, error)
     form = ConsensusForm(request.POST)
-    template = f"{TEMPLATE_DIR}/presenter.html"
     if not form.is_valid():
-        context = _presenter_context(request, assessment, number, form=form)
-        return render(request, template, context, status=400)
+        return _presenter_page(request, assessment, number, form=form, status=400)
     try:
         services.consensus_save(
             assessment=assessment,
@@ -216,14 +259,14 @@ def consensus_record(request: HttpRequest, code: UUID, number: int) -> HttpRespo
         # is then a deliberate choice made with both texts on screen.
         data: QueryDict = request.POST.copy()
         data["version"] = str(theirs.version)
-        context = _presenter_context(
+        return _presenter_page(
             request,
             assessment,
             number,
             form=ConsensusForm(data),
             conflict={"theirs": theirs, "yours": form.cleaned_data},
+            status=409,
         )
-        return render(request, template, context, status=409)
     except services.WorkshopError as error:
         return _refused(request, assessment, error)
     messages.success(request, _("Agreed score saved for “%(name)s”.") % {"name": dimension.name})
@@ -241,11 +284,7 @@ def room_link(request: HttpRequest, code: UUID) -> HttpResponse:
     link = request.build_absolute_uri(reverse("assessments:room", kwargs={"token": token}))
     number = assessment.current_dimension
     # Shown once, straight away: only its hash is stored.
-    return render(
-        request,
-        f"{TEMPLATE_DIR}/presenter.html",
-        _presenter_context(request, assessment, number, room_link=link),
-    )
+    return _presenter_page(request, assessment, number, room_link=link)
 
 
 # --- follow-along ----------------------------------------------------------------------------

@@ -1,0 +1,86 @@
+"""The round page's cached part: new after every write, stakeholders' too; per user; its forms
+carry the request's own CSRF token."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from assessments.models import Dimension, Participant
+from smm_site import page_cache
+from tests.factories import ParticipantFactory
+
+pytestmark = pytest.mark.django_db
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def _round(assessment) -> str:  # type: ignore[no-untyped-def]
+    return reverse("assessments:round", kwargs={"code": assessment.code})
+
+
+def _progress(client: Client, assessment) -> str:  # type: ignore[no-untyped-def]
+    html = client.get(_round(assessment)).content.decode()
+    return re.search(r"\d+ people · .*? submitted", html).group(0)  # type: ignore[union-attr]
+
+
+def _autosave(participant: Participant, dimension: Dimension, level: str) -> None:
+    url = reverse("assessments:sheet_save", kwargs={"token": participant.token})
+    response = Client().post(url, {"dimension": dimension.pk, "level": level, "reason": ""})
+    assert response.status_code in (200, 303)
+
+
+def test_stakeholders_saving_and_submitting_show_at_once(facilitator, assessment):
+    participant = ParticipantFactory(assessment=assessment)
+    assert _progress(facilitator, assessment).endswith("0 saved a draft · 0 submitted")
+    dimensions = list(assessment.rubric.dimensions.order_by("number"))
+    _autosave(participant, dimensions[0], "3")
+    assert _progress(facilitator, assessment).endswith("1 saved a draft · 0 submitted")
+    for dimension in dimensions[1:]:
+        _autosave(participant, dimension, "2")
+    submit = reverse("assessments:sheet_submit", kwargs={"token": participant.token})
+    assert Client().post(submit).status_code == 303
+    assert _progress(facilitator, assessment).endswith("0 saved a draft · 1 submitted")
+
+
+def test_a_facilitators_change_shows_at_once(facilitator, assessment):
+    participant = ParticipantFactory(assessment=assessment, invited_at=None)
+    assert "Get link" in facilitator.get(_round(assessment)).content.decode()
+    url = reverse(
+        "assessments:participant_link",
+        kwargs={"code": assessment.code, "participant": participant.code},
+    )
+    assert facilitator.post(url).status_code == 200
+    html = facilitator.get(_round(assessment)).content.decode()
+    assert "Re-issue link" in html and "Get link" not in html
+
+
+def test_forms_in_the_cached_part_carry_this_requests_valid_token(facilitator_user, assessment):
+    participant = ParticipantFactory(assessment=assessment)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(facilitator_user)
+    client.get(_round(assessment))  # renders and caches the part
+    html = client.get(_round(assessment)).content.decode()  # from the cache
+    assert page_cache.csrf_placeholder() not in html
+    tokens = set(TOKEN.findall(html.split('<main id="main"', 1)[1]))
+    assert len(tokens) == 1  # one token in place of the placeholder, in every form of the part
+    url = reverse(
+        "assessments:participant_link",
+        kwargs={"code": assessment.code, "participant": participant.code},
+    )
+    assert client.post(url, {"csrfmiddlewaretoken": tokens.pop()}).status_code == 200
+    assert client.post(url, {}).status_code == 403  # the check itself is on
+
+
+def test_each_user_gets_their_own_part(
+    facilitator, evaluator, other_facilitator, admin, assessment
+):
+    ParticipantFactory(assessment=assessment)
+    assert "Re-issue link" in facilitator.get(_round(assessment)).content.decode()
+    # Read-only for the evaluator: no action, and no facilitator's page from the cache.
+    html = evaluator.get(_round(assessment)).content.decode()
+    assert "1 people" in html and "Re-issue link" not in html and "Next step" not in html
+    assert other_facilitator.get(_round(assessment)).status_code == 404
+    assert "Re-issue link" in admin.get(_round(assessment)).content.decode()
