@@ -496,3 +496,7 @@ def audit(
         community=community or (assessment.community if assessment else None),
         detail=detail or {},
     )
+
+
+# Evaluator pack jobs live in their own module; imported here so that Django finds the model.
+from .pack_jobs import ReportJob  # noqa: E402, F401

@@ -1,4 +1,4 @@
-from .views import audit, privacy, reports, rounds, stakeholder, workshop
+from .views import audit, packs, privacy, reports, rounds, stakeholder, workshop
 
 app_name = "assessments"
 
@@ -7,6 +7,7 @@ urlpatterns = [
     *stakeholder.urlpatterns,
     *workshop.urlpatterns,
     *reports.urlpatterns,
+    *packs.urlpatterns,
     *audit.urlpatterns,
     *privacy.urlpatterns,
 ]

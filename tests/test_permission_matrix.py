@@ -143,6 +143,23 @@ def workshop_action(s: Scenario, role: str) -> dict[str, Any]:
     return {"code": s.workshop.code, "pk": s.action.pk}
 
 
+def OWN_JOB(ok: Status) -> dict[str, Status]:
+    """A pack job: only the evaluator who started it; admins and facilitators get 404."""
+    return account(fac=404, other=404, ev=ok, admin=404)
+
+
+def evaluators_job(s: Scenario, role: str) -> dict[str, Any]:
+    """A queued pack job of the scenario's evaluator (the download redirects to its page)."""
+    from assessments.models import ReportJob
+    from communities.models import User
+
+    evaluator = User.objects.get(username="eval")
+    job, _created = ReportJob.objects.get_or_create(
+        requested_by=evaluator, filters_key="matrix", defaults={"filters": {}}
+    )
+    return {"code": job.code}
+
+
 MATRIX: dict[str, Entry] = {
     # --- site ----------------------------------------------------------------------------------
     "healthz": Entry(nothing, get=everyone(200), post=everyone(405)),
@@ -224,7 +241,13 @@ MATRIX: dict[str, Entry] = {
     "assessments:agreed_sheet": Entry(on("finalised", fmt="html"), get=READ(), post=NO_POST),
     # The cross-community overview is the evaluator's (and admin's) page.
     "assessments:overview": Entry(nothing, get=EVALUATORS_GET, post=NO_POST),
-    "assessments:overview_pdf": Entry(nothing, get=EVALUATORS_GET, post=NO_POST),
+    # The evaluator pack job: started by evaluators (and admins) from the overview; a job is
+    # seen only by the user who started it (here the evaluator), everybody else gets 404.
+    "assessments:pack_start": Entry(
+        nothing, get=NO_GET, post=account(fac=403, other=403, ev=302, admin=302)
+    ),
+    "assessments:pack_job": Entry(evaluators_job, get=OWN_JOB(200), post=NO_POST),
+    "assessments:pack_download": Entry(evaluators_job, get=OWN_JOB(302), post=NO_POST),
     "assessments:export_csv": Entry(nothing, get=ANY_USER_GET, post=NO_POST),
     "assessments:export_xlsx": Entry(nothing, get=ANY_USER_GET, post=NO_POST),
     "assessments:export_counts_csv": Entry(nothing, get=ANY_USER_GET, post=NO_POST),

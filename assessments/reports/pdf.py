@@ -10,6 +10,9 @@ again gives a new key, and the old file is removed.
 from __future__ import annotations
 
 import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
@@ -24,8 +27,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from ..models import Assessment
-from . import charts
-from .data import RoundReport, overview, round_report
+from . import charts, pdf_pool
+from .data import Overview, RoundReport, round_date, round_report
+from .pack import PackEntry, pack_radar_svg
 
 logger = logging.getLogger(__name__)
 # WeasyPrint logs every layout step at INFO; that is noise in server logs.
@@ -107,19 +111,110 @@ def _remove_stale(assessment: Assessment, *, keep: str) -> None:
 
 
 # Evaluator pack ------------------------------------------------------------------------------
+# One page per community (pack_community.html) with its own short stylesheet (pdf-pack.css),
+# after a cover, a contents list and the comparison heatmap (pack_front.html). The community
+# pages are laid out in chunks, in parallel processes (pdf_pool.py), and the PDFs joined.
+# Each community fits one page by design (reasons are shortened), so page numbers are known
+# before layout; a chunk that comes back longer is logged, not fatal.
+
+PACK_CHUNK = 20  # communities per laid-out document
+HEATMAP_ROWS = 34  # communities per heatmap page (one A4 page each)
+
+ProgressCallback = Callable[[int, int], None]
 
 
-def overview_pack_pdf(user: Any, *, nation: str = "", area: str = "", kind: str = "") -> bytes:
-    data = overview(user, nation=nation, area=area, kind=kind)
-    sections = [report_context(round_report(line.latest)) for line in data.lines]
-    return render_pdf(
-        "assessments/pdf/overview_pack.html",
-        {
-            "overview": data,
-            "heatmap_svg": mark_safe(charts.heatmap_svg(data)) if data.lines else "",  # noqa: S308
-            "sections": sections,
-            "running_title": _("Evaluator pack"),
-        },
+@dataclass(frozen=True)
+class RenderedPack:
+    content: bytes
+    pages: int
+    communities: int
+
+
+def _pack_entry(entry: PackEntry) -> dict[str, Any]:
+    report = entry.report
+    return {
+        "line": entry.line,
+        "report": report,
+        "date": round_date(report.assessment),
+        "radar_svg": mark_safe(pack_radar_svg(report)),  # noqa: S308 - built by svg.py, escaped
+        "priorities": report.priorities[:3],
+        "more_priorities": max(0, len(report.priorities) - 3),
+        "page": 0,
+    }
+
+
+def _heatmaps(data: Overview) -> list[str]:
+    lines = data.lines
+    return [
+        mark_safe(  # noqa: S308 - built by svg.py, escaped
+            charts.heatmap_svg(replace(data, lines=lines[i : i + HEATMAP_ROWS]))
+        )
+        for i in range(0, len(lines), HEATMAP_ROWS)
+    ]
+
+
+def pack_processes() -> int:
+    return max(1, int(getattr(settings, "SMM_PACK_PROCESSES", min(2, os.cpu_count() or 1))))
+
+
+def evaluator_pack_pdf(
+    user: Any,
+    *,
+    filters: dict[str, str] | None = None,
+    filter_labels: list[tuple[str, str]] | None = None,
+    progress: ProgressCallback | None = None,
+) -> RenderedPack:
+    """The evaluator pack for the overview's filters, built for `user` (it shows what they may
+    see). `progress(done, total)` is called as parts are laid out."""
+    from .pack import pack_data
+
+    data = pack_data(user, **(filters or {}))
+    entries = [_pack_entry(entry) for entry in data.entries]
+    heatmaps = _heatmaps(data.overview)
+    lang = get_language() or settings.LANGUAGE_CODE
+    base = {"lang": lang, "generated": timezone.now(), "filter_labels": filter_labels or []}
+    stylesheet = str(finders.find("css/pdf-pack.css"))
+    base_url = str(settings.BASE_DIR)
+
+    # The cover and contents alone, to count their pages (numbers do not change row heights).
+    opening = {**base, "entries": entries, "heatmaps": heatmaps, "contents_only": True}
+    counted = pdf_pool.render_part(
+        pdf_pool.Part(render_to_string("assessments/pdf/pack_front.html", opening)),
+        stylesheet,
+        base_url,
+    )
+    heatmap_page = counted.pages + 1
+    first = heatmap_page + len(heatmaps)
+    for i, entry in enumerate(entries):
+        entry["page"] = first + i
+    front = {**base, "entries": entries, "heatmaps": heatmaps, "heatmap_page": heatmap_page}
+    parts = [pdf_pool.Part(render_to_string("assessments/pdf/pack_front.html", front))]
+    for i in range(0, len(entries), PACK_CHUNK):
+        chunk = {**base, "entries": entries[i : i + PACK_CHUNK]}
+        parts.append(
+            pdf_pool.Part(
+                render_to_string("assessments/pdf/pack_communities.html", chunk),
+                first_page=first + i,
+            )
+        )
+    total = len(parts)
+    if progress:
+        progress(0, total)
+    rendered = pdf_pool.render_parts(
+        parts,
+        stylesheet=stylesheet,
+        base_url=base_url,
+        processes=pack_processes(),
+        done=(lambda n: progress(n, total)) if progress else None,
+    )
+    chunks = [len(entries[i : i + PACK_CHUNK]) for i in range(0, len(entries), PACK_CHUNK)]
+    if [r.pages for r in rendered] != [first - 1, *chunks]:
+        logger.warning("evaluator pack: a page overflowed; the contents numbers may be off")
+    content = pdf_pool.join(
+        [r.content for r in rendered], title=_("System Maturity Model: evaluator pack"), lang=lang
+    )
+    return RenderedPack(
+        content=content, pages=sum(r.pages for r in rendered), communities=len(entries)
     )
 
 

@@ -181,23 +181,6 @@ def overview(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-@require_GET
-def overview_pdf(request: HttpRequest) -> HttpResponse:
-    form, filters = _overview_filters(request)
-    if form.is_bound and not form.is_valid():
-        return HttpResponse(_("Unknown filter value."), status=400, content_type="text/plain")
-    content = pdf.overview_pack_pdf(request.user, **filters)
-    audit(
-        verb=AuditEvent.Verb.EXPORTED,
-        summary=_("Evaluator pack PDF downloaded"),
-        actor=request.user,
-        detail={"format": "pdf", "filters": filters},
-    )
-    stamp = timezone.localdate().isoformat()
-    return _pdf_response(content, f"smm-evaluator-pack-{stamp}.pdf")
-
-
 # Exports --------------------------------------------------------------------------------------
 
 
@@ -395,7 +378,6 @@ urlpatterns: list[URLPattern] = [
         name="agreed_sheet",
     ),
     path("overview/", overview, name="overview"),
-    path("overview/pack.pdf", overview_pdf, name="overview_pdf"),
     path("exports/agreed-levels.csv", export_csv, name="export_csv"),
     path("exports/agreed-levels.xlsx", export_xlsx, name="export_xlsx"),
     path("exports/level-counts.csv", export_counts_csv, name="export_counts_csv"),

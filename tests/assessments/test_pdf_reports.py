@@ -199,24 +199,5 @@ def test_report_pdf_served_from_storage_second_time(evaluator, baseline, monkeyp
     assert b"".join(response.streaming_content).startswith(b"%PDF")
 
 
-def test_overview_pack_pdf(evaluator, baseline, other_community):
-    make_round(other_community, title="2022 baseline", levels=[4] * 9)
-    response = evaluator.get(reverse("assessments:overview_pdf"))
-    assert response.status_code == 200
-    reader = read(response.content)
-    text = text_of(reader)
-    assert "Evaluator pack" in text
-    assert "Halton" in text and "Bolsover" in text
-    assert reason_for("Vision") in text
-    assert images_and_forms(reader)[0] == 0
-    assert reader.metadata.title == "System Maturity Model: evaluator pack"
-
-
-@pytest.mark.parametrize("persona,status", [("facilitator", 403), ("anonymous", 302)])
-def test_overview_pack_refused(request, persona, status, baseline):
-    client = request.getfixturevalue(persona)
-    assert client.get(reverse("assessments:overview_pdf")).status_code == status
-
-
-def test_overview_pack_bad_filter_400(evaluator):
-    assert evaluator.get(reverse("assessments:overview_pdf") + "?nation=mars").status_code == 400
+# The evaluator pack (a background job since it covers every community) is tested in
+# tests/assessments/test_packs.py.
