@@ -85,3 +85,29 @@ def test_reads_keep_the_version(client):
     before = page_cache.versions((page_cache.SITE, page_cache.SHEETS))
     client.get("/login/")
     assert page_cache.versions((page_cache.SITE, page_cache.SHEETS)) == before
+
+
+def _redis_reachable() -> bool:
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _redis_reachable(), reason="no Redis on 127.0.0.1:6379")
+def test_redis_backend_reuses_one_client_and_works():
+    from smm_site.cache import RedisCache
+
+    backend = RedisCache("redis://127.0.0.1:6379/15", {"KEY_PREFIX": "smm-test"})
+    try:
+        client = backend._cache.get_client(write=True)
+        assert backend._cache.get_client(write=True) is client
+        backend.set("answer", {"level": 4}, timeout=30)
+        assert backend.get("answer") == {"level": 4}
+        backend.set("counter", 1, timeout=30)
+        assert backend.incr("counter") == 2
+    finally:
+        backend.delete_many(["answer", "counter"])

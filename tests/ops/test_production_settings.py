@@ -223,6 +223,6 @@ def test_page_parts_are_cached_only_in_a_cache_every_worker_shares():
     assert alone["SESSION_ENGINE"] == "django.contrib.sessions.backends.db"
 
     shared = load_settings(REDIS_URL="redis://127.0.0.1:6379/0")
-    redis = "django.core.cache.backends.redis.RedisCache"
+    redis = "smm_site.cache.RedisCache"
     assert shared["CACHE_BACKENDS"] == {"default": redis, "pages": redis}
     assert shared["SESSION_ENGINE"] == "django.contrib.sessions.backends.cached_db"
