@@ -2,7 +2,8 @@
 
 Most pages are read far more often than their data changes, and at national scale rendering
 them (not SQL) is what costs. A view may keep the expensive part of a page, rendered to HTML,
-in the ``pages`` cache under a key that holds everything the HTML depends on:
+in the ``pages`` cache under a key that holds everything the HTML depends on (and next to
+it the data versions it was rendered at):
 
     body = page_cache.part(request, "community", community.pk, scopes=(SITE, SHEETS),
                            render=lambda: render_to_string(...))
@@ -52,9 +53,11 @@ def _cache() -> Any:
     return caches["pages"]
 
 
-def versions(scopes: Iterable[str]) -> list[str]:
+def versions(scopes: Iterable[str], found: dict[str, Any] | None = None) -> list[str]:
+    """The current versions of ``scopes`` (``found``: what a caller already read of them)."""
     keys = [f"v:{scope}" for scope in scopes]
-    found = _cache().get_many(keys)
+    if found is None:
+        found = _cache().get_many(keys)
     result = []
     for key in keys:
         value = found.get(key)
@@ -82,13 +85,20 @@ def part(
     render: Callable[[], str],
 ) -> SafeString:
     """The HTML ``render()`` returns, from the cache when the data has not changed since."""
+    scopes = tuple(scopes)
     user_id = getattr(getattr(request, "user", None), "pk", None)
-    parts = [name, *versions(scopes), str(user_id), get_language() or "", *map(str, key)]
+    parts = [name, str(user_id), get_language() or "", *map(str, key)]
     cache_key = "part:" + ":".join(parts)
-    html = _cache().get(cache_key)
-    if html is None:
-        html = str(render())
-        _cache().set(cache_key, html, timeout=TIMEOUT)
+    # The part is stored with the versions it was rendered at, so one read fetches both the
+    # versions and the part (one round trip to Redis, not two).
+    version_keys = [f"v:{scope}" for scope in scopes]
+    found = _cache().get_many([*version_keys, cache_key])
+    current = versions(scopes, found)
+    stored = found.get(cache_key)
+    if isinstance(stored, tuple) and stored[0] == current:
+        return mark_safe(stored[1])  # noqa: S308 - rendered by our own templates, escaped there
+    html = str(render())
+    _cache().set(cache_key, (current, html), timeout=TIMEOUT)
     return mark_safe(html)  # noqa: S308 - rendered by our own templates, escaped there
 
 

@@ -83,7 +83,8 @@ def round_create_view(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "HEAD"])
 def round_detail(request: HttpRequest, code: UUID) -> HttpResponse:
-    assessment = get_assessment_for(request, code)
+    # The rest of the round is read by the part's render, when it is not in the cache.
+    assessment = get_assessment_for(request, code, related=("community",))
 
     def body() -> str:
         # Names and status only: no score or reason is ever fetched for this page.

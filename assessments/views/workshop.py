@@ -48,8 +48,11 @@ from ..models import (
 TEMPLATE_DIR = "assessments/workshop"
 
 
-def _round(request: HttpRequest, code: UUID) -> Assessment:
-    """The round for a facilitator page: 404 for non-members, 403 for evaluators."""
+def _round(request: HttpRequest, code: UUID, *, cached: bool = False) -> Assessment:
+    """The round for a facilitator page: 404 for non-members, 403 for evaluators. A page
+    served from the page cache (`cached`) reads the round's other objects only when it renders."""
+    if cached:
+        return get_assessment_for(request, code, write=True, related=("community",))
     return get_assessment_for(request, code, write=True)
 
 
@@ -78,7 +81,7 @@ def _scopes(assessment: Assessment) -> tuple[str, ...]:
 @login_required
 @require_safe
 def analysis(request: HttpRequest, code: UUID) -> HttpResponse:
-    assessment = _round(request, code)
+    assessment = _round(request, code, cached=True)
     sort = "disagreement" if request.GET.get("sort") == "disagreement" else "number"
 
     def body() -> str:
@@ -169,7 +172,7 @@ def _presenter_page(
 @login_required
 @require_safe
 def presenter(request: HttpRequest, code: UUID, number: int | None = None) -> HttpResponse:
-    assessment = _round(request, code)
+    assessment = _round(request, code, cached=True)
     if number is None:
         return redirect(
             "assessments:presenter", code=assessment.code, number=assessment.current_dimension
