@@ -81,7 +81,7 @@ class RubricPart:
         Every value put into a slot is escaped here: the slots stand where the template would
         otherwise have auto-escaped a variable.
         """
-        values = {
+        values: dict[str, str] = {
             "csrf": format_html(
                 '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', csrf_token
             ),

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import gzip
+import threading
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -206,6 +207,35 @@ def test_same_dimension_from_two_devices_is_last_save_wins_without_error(partici
     assert (score.level, score.reason) == (5, "laptop")
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite serialises all writers")
+@pytest.mark.django_db(transaction=True)
+def test_tabs_autosaving_at_the_same_instant_all_succeed_and_lose_nothing(participant):
+    d = dims(participant)[:3]
+    start = threading.Barrier(6)
+    statuses: list[int] = []
+
+    def tab(i: int) -> None:
+        try:
+            start.wait()
+            statuses.append(
+                save(Client(), participant, d[i % 3], str(1 + i % 5), f"tab {i}").status_code
+            )
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=tab, args=(i,)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [200] * 6
+    rows = IndividualScore.objects.filter(participant=participant)
+    assert sorted(r.dimension_id for r in rows) == sorted(dim.pk for dim in d)
+    for row in rows:  # each dimension holds one of the two saves made to it, whole
+        i = int(row.reason.removeprefix("tab "))
+        assert (row.dimension_id, row.level) == (d[i % 3].pk, 1 + i % 5)
+
+
 @pytest.mark.parametrize("level", ["0", "6", "abc", "2.5", "-1", "99999999999999999999"])
 def test_bad_levels_are_400_with_a_message_and_nothing_saved(anonymous, participant, level):
     dim = dims(participant)[0]
@@ -396,3 +426,31 @@ def test_sheet_total_transfer_is_under_150_kb_and_loads_no_chart_library(anonymo
             total += len(gzip.compress(asset.read_bytes()))
             start = end
     assert total < 150 * 1024, total
+
+
+def _count_save_queries(client: Client, participant: Participant, dim: Dimension) -> list[str]:
+    with CaptureQueriesContext(connection) as ctx:
+        assert save(client, participant, dim, "4", "counted").status_code == 200
+    return [q["sql"].split(" ", 1)[0] for q in ctx.captured_queries]
+
+
+def test_autosave_query_count_does_not_grow_with_participants(
+    anonymous, participant, make_participants
+):
+    d = dims(participant)
+    # The first save also marks the draft (one UPDATE) and reads the rubric's dimensions.
+    save(anonymous, participant, d[0], "3")
+    for p in make_participants(2):
+        submit_sheet(p, [3] * 9)
+    small = _count_save_queries(anonymous, participant, d[1])
+    for p in make_participants(57):
+        submit_sheet(p, [2] * 9)
+    large = _count_save_queries(anonymous, participant, d[2])
+    assert small == large
+    # The participant by link; one upsert (in a transaction that, on PostgreSQL, does not wait
+    # for the disk); the progress count.
+    writes = [sql for sql in large if sql not in {"SAVEPOINT", "RELEASE", "BEGIN", "COMMIT"}]
+    expected = ["SELECT", "INSERT", "SELECT"]
+    if connection.vendor == "postgresql":
+        expected.insert(1, "SET")
+    assert writes == expected
