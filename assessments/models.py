@@ -481,6 +481,13 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        indexes = [
+            # The audit trail page: one round's events, newest first, a page at a time. Every
+            # download and export adds a row, so this table grows fastest of all.
+            models.Index(
+                fields=["assessment", "-created_at", "-id"], name="auditevent_round_recent"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.summary
