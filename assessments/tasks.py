@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db import transaction
 from django.tasks import task
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from .pack_jobs import ReportJob, filter_labels
@@ -55,3 +58,38 @@ def _progress(job: ReportJob, done: int, total: int) -> None:
         job.total = total
         job.save(update_fields=["total", "updated_at"])
     job.mark_progress(done)
+
+
+@task()
+def render_round_report(assessment_id: int) -> dict[str, object]:
+    """Lay out a round's report PDF as soon as the round is finalised, so that whoever asks
+    for it first is served from storage too. A round reopened in the meantime is skipped."""
+    from .models import Assessment
+    from .reports import pdf
+
+    assessment = (
+        Assessment.objects.select_related("community", "focal_issue", "rubric", "previous")
+        .filter(pk=assessment_id, status=Assessment.Status.FINALISED)
+        .first()
+    )
+    if assessment is None:
+        return {"rendered": False}
+    # In the site's language: no person asked, and the stored report is one per round.
+    with translation.override(settings.LANGUAGE_CODE):
+        name, rendered = pdf.stored_round_report(assessment)
+    return {"rendered": rendered, "name": name}
+
+
+def prerender_round_report(assessment_id: int) -> None:
+    """Queue the report once the finalising transaction has committed. Best effort: if the
+    queue cannot take it, the first download renders the report instead."""
+    if not settings.SMM_PRERENDER_REPORTS:
+        return
+
+    def enqueue() -> None:
+        try:
+            render_round_report.enqueue(assessment_id)
+        except Exception:
+            logger.exception("could not queue the report of round %s", assessment_id)
+
+    transaction.on_commit(enqueue)

@@ -36,6 +36,7 @@ from .selectors import (
     round_spreads,
     submitted_scores,
 )
+from .tasks import prerender_round_report
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -433,6 +434,7 @@ def round_finalise(*, assessment: Assessment, next_review_due: date, by: Actor) 
             % {"names": ", ".join(d.name for d in missing)}
         )
     locked.finalise(next_review_due=next_review_due)
+    prerender_round_report(locked.pk)
     assessment.status, assessment.finalised_at = locked.status, locked.finalised_at
     assessment.next_review_due = locked.next_review_due
     audit(

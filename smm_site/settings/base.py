@@ -145,6 +145,9 @@ TASKS: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
 }
 
+# Lay out a round's report PDF in the background as soon as it is finalised (assessments/tasks.py).
+SMM_PRERENDER_REPORTS = True
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

@@ -10,3 +10,6 @@ AXES_ENABLED = True
 # Tasks run inside the request that enqueues them; tests that need the real queue and worker
 # switch to the database backend (tests/assessments/test_packs.py).
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+# Tasks run immediately here, and most tests that finalise a round do not need its PDF laid out
+# (about a second each); the tests of pre-rendering turn it on.
+SMM_PRERENDER_REPORTS = False
