@@ -35,11 +35,14 @@ demo: $(VENV)/.installed system-deps
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py load_demo
 
+# The background worker (evaluator pack PDFs) runs beside the dev server and stops with it.
 run: demo
 	@echo ""
-	@echo "  smm demo on http://127.0.0.1:8000"
+	@echo "  smm demo on http://127.0.0.1:8000 (background worker running beside it)"
 	@echo "  logins (password: demo-password): facilitator, lead-merthyr, evaluator, admin"
 	@echo ""
+	@$(PY) manage.py db_worker --no-reload --interval 1 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 lint: $(VENV)/.installed
