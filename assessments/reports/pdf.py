@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from ..models import Assessment
 from . import charts, pdf_pool
 from .data import Overview, RoundReport, round_date, round_report
-from .pack import PackEntry, pack_radar_svg
+from .pack import PackData, PackEntry, pack_radar_svg
 
 logger = logging.getLogger(__name__)
 # WeasyPrint logs every layout step at INFO; that is noise in server logs.
@@ -169,11 +169,25 @@ def evaluator_pack_pdf(
     from .pack import pack_data
 
     data = pack_data(user, **(filters or {}))
+    stylesheet = str(finders.find("css/pdf-pack.css"))
+    # Child processes only pay off for more than one chunk. They start now and get ready while
+    # the HTML is prepared here.
+    processes = pack_processes() if len(data.entries) > PACK_CHUNK else 1
+    with pdf_pool.workers(processes, stylesheet) as pool:
+        return _evaluator_pack(data, filter_labels, progress, stylesheet, pool)
+
+
+def _evaluator_pack(
+    data: PackData,
+    filter_labels: list[tuple[str, str]] | None,
+    progress: ProgressCallback | None,
+    stylesheet: str,
+    pool: Any,
+) -> RenderedPack:
     entries = [_pack_entry(entry) for entry in data.entries]
     heatmaps = _heatmaps(data.overview)
     lang = get_language() or settings.LANGUAGE_CODE
     base = {"lang": lang, "generated": timezone.now(), "filter_labels": filter_labels or []}
-    stylesheet = str(finders.find("css/pdf-pack.css"))
     base_url = str(settings.BASE_DIR)
 
     # The cover and contents alone, to count their pages (numbers do not change row heights).
@@ -204,7 +218,7 @@ def evaluator_pack_pdf(
         parts,
         stylesheet=stylesheet,
         base_url=base_url,
-        processes=pack_processes(),
+        pool=pool,
         done=(lambda n: progress(n, total)) if progress else None,
     )
     chunks = [len(entries[i : i + PACK_CHUNK]) for i in range(0, len(entries), PACK_CHUNK)]

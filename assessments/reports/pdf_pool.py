@@ -15,8 +15,8 @@ import contextlib
 import io
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from functools import cache
 
@@ -58,40 +58,58 @@ def _lower_priority() -> None:
         os.nice(CHILD_NICENESS)
 
 
+def _warm(stylesheet: str) -> None:
+    """Import WeasyPrint and parse the stylesheet, so the first part does not wait for it."""
+    _stylesheet(stylesheet)
+
+
+@contextlib.contextmanager
+def workers(processes: int, stylesheet: str) -> Iterator[Executor | None]:
+    """A pool of `processes` children, started (and warmed up) now so that they get ready while
+    the caller prepares the HTML; None when one process is asked for."""
+    if processes <= 1:
+        yield None
+        return
+    pool = ProcessPoolExecutor(
+        max_workers=processes,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_lower_priority,
+    )
+    try:
+        for _ in range(processes):
+            pool.submit(_warm, stylesheet)
+        yield pool
+    finally:
+        pool.shutdown(cancel_futures=True)
+
+
 def render_parts(
     parts: Sequence[Part],
     *,
     stylesheet: str,
     base_url: str,
-    processes: int,
+    pool: Executor | None = None,
     done: Callable[[int], None] | None = None,
 ) -> list[Rendered]:
     """Every part rendered, in order. `done(n)` is called as the n-th part finishes (any order).
-    With one process (or one part) everything runs here, without children."""
+    Without a pool (or with one part) everything runs here, without children."""
     results: list[Rendered | None] = [None] * len(parts)
     finished = 0
-    if processes <= 1 or len(parts) <= 1:
+    if pool is None or len(parts) <= 1:
         for i, part in enumerate(parts):
             results[i] = render_part(part, stylesheet, base_url)
             finished += 1
             if done:
                 done(finished)
     else:
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(
-            max_workers=min(processes, len(parts)),
-            mp_context=context,
-            initializer=_lower_priority,
-        ) as pool:
-            futures = {
-                pool.submit(render_part, part, stylesheet, base_url): i
-                for i, part in enumerate(parts)
-            }
-            for future in as_completed(futures):
-                results[futures[future]] = future.result()
-                finished += 1
-                if done:
-                    done(finished)
+        futures = {
+            pool.submit(render_part, part, stylesheet, base_url): i for i, part in enumerate(parts)
+        }
+        for future in as_completed(futures):
+            results[futures[future]] = future.result()
+            finished += 1
+            if done:
+                done(finished)
     return [r for r in results if r is not None]
 
 
