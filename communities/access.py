@@ -30,12 +30,20 @@ def can_write(request: HttpRequest, community: Community) -> bool:
     return community.memberships.filter(user=user).exists()
 
 
+def _can_write_found(request: HttpRequest) -> bool:
+    """`can_write` for a community just found through `visible_to`, without asking the
+    database again: a facilitator finds only the communities they are a member of, so only
+    evaluators are refused (admins and members may write)."""
+    user = request.user
+    return user.is_superuser or not user.can_read_all  # type: ignore[union-attr]
+
+
 def get_community_for(request: HttpRequest, slug: str, *, write: bool = False) -> Community:
     try:
         community = Community.objects.visible_to(request.user).get(slug=slug)
     except Community.DoesNotExist:
         raise Http404 from None
-    if write and not can_write(request, community):
+    if write and not _can_write_found(request):
         raise PermissionDenied
     return community
 
@@ -57,6 +65,6 @@ def get_assessment_for(
         )
     except Assessment.DoesNotExist:
         raise Http404 from None
-    if write and not can_write(request, assessment.community):
+    if write and not _can_write_found(request):
         raise PermissionDenied
     return assessment

@@ -189,9 +189,8 @@ def test_analysis_query_count_does_not_grow_with_participants(facilitator, asses
     page_cache.bump()  # written directly, not through a write request
     large = _count_queries(facilitator, url("analysis", assessment))
     assert small == large
-    # Again, from the page cache: the session, its user, the round and the membership that
-    # allows the facilitator in; nothing else.
-    assert _count_queries(facilitator, url("analysis", assessment)) == 4
+    # Again, from the page cache: the session, its user and the round; nothing else.
+    assert _count_queries(facilitator, url("analysis", assessment)) == 3
 
 
 # --- follow-along and room link --------------------------------------------------------------

@@ -242,9 +242,8 @@ def test_presenter_query_count_does_not_grow_with_participants(facilitator, asse
         submit_sheet(add_participant(assessment), [index % 5 + 1] * 9)
     page_cache.bump()  # written directly, not through a write request
     assert count() == small
-    # Again, from the page cache: the session, its user, the round and the membership that
-    # allows the facilitator in; nothing else.
-    assert count() == 4
+    # Again, from the page cache: the session, its user and the round; nothing else.
+    assert count() == 3
 
 
 def test_follow_query_count_does_not_grow_with_participants(anonymous, assessment):
