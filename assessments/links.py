@@ -57,8 +57,13 @@ def refuse_if_limited(request: HttpRequest, bucket: str = "link") -> None:
         raise _too_many()
 
 
-def participant_for_token(request: HttpRequest, token: str) -> Participant:
+def participant_for_token(
+    request: HttpRequest, token: str, *, for_page: bool = True
+) -> Participant:
     """The participant behind a personal link, or LinkError(404 unknown / 410 revoked / 429).
+
+    With `for_page`, the round's community and focal issue come too (every page shows them);
+    without, only the stakeholder and the round, which is all a write such as autosave needs.
 
     Only failed lookups count against the limit: guessing is what the limit is for, while a
     room of people on one venue's wifi autosaving their sheets must never be throttled. An
@@ -66,12 +71,13 @@ def participant_for_token(request: HttpRequest, token: str) -> Participant:
     """
     refuse_if_limited(request)
     token_hash = hash_token(token)
-    # Not the rubric (pages need only its id) and no ORDER BY: every table joined here costs
-    # PostgreSQL planning time on each of these very frequent lookups.
+    # Nothing more than needed (the rubric's id is on the round) and no ORDER BY: each table
+    # joined costs PostgreSQL planning time and Django compiling time on every lookup.
+    related = ["stakeholder", "assessment"]
+    if for_page:
+        related += ["assessment__community", "assessment__focal_issue"]
     participant = (
-        Participant.objects.select_related(
-            "stakeholder", "assessment__community", "assessment__focal_issue"
-        )
+        Participant.objects.select_related(*related)
         .filter(token_hash=token_hash)
         .order_by()
         .first()

@@ -164,7 +164,7 @@ def _closed_response(
 def sheet_save(request: HttpRequest, token: str) -> HttpResponse:
     """Autosave (htmx) or the plain "Save" button of one dimension."""
     try:
-        participant = participant_for_token(request, token)
+        participant = participant_for_token(request, token, for_page=False)
     except LinkError as error:
         return _link_error(request, error)
     typed = request.POST.get("reason", "")
