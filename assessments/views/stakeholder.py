@@ -117,12 +117,14 @@ def _render_sheet(
     assessment = participant.assessment
     part = rubric_part(assessment.rubric_id, editable=assessment.is_collecting)
     answered = sum(1 for pk, state in states.items() if state.answered and pk in part.numbers)
+    csrf_token = get_token(request)
     dimensions_html = part.fill(
         states,
-        csrf_token=get_token(request),
+        csrf_token=csrf_token,
         save_url=reverse("assessments:sheet_save", kwargs={"token": token}),
     )
     context = {
+        "csrf_token": csrf_token,  # the same one for the layout's htmx header: one masking
         "participant": participant,
         "assessment": assessment,
         "dimensions_html": dimensions_html,
