@@ -34,6 +34,27 @@ def _clear_cache():  # type: ignore[no-untyped-def]
     local_cache.clear()  # the sheet's per-process rubric renderings
 
 
+@pytest.fixture(autouse=True)
+def _rubric_after_flush(request):  # type: ignore[no-untyped-def]
+    """A transactional test empties every table when it ends, the rubric that a data migration
+    loaded included. Put it back for the transactional tests that come after."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction"))
+    if not (transactional or "live_server" in request.fixturenames):
+        return
+    request.getfixturevalue("transactional_db")
+    from assessments.models import Dimension, LevelDescriptor, Rubric
+    from assessments.rubric_loader import FIXTURES, load_rubric
+
+    if not Rubric.objects.filter(is_current=True).exists():
+        load_rubric(
+            FIXTURES / "rubric-2021.json",
+            rubric_model=Rubric,
+            dimension_model=Dimension,
+            level_model=LevelDescriptor,
+        )
+
+
 @pytest.fixture
 def community(db):  # type: ignore[no-untyped-def]
     community = CommunityFactory(name="Halton", slug="halton")

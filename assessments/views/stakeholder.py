@@ -18,6 +18,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from smm_site import page_cache
+
 from ..forms.scoring import NOT_SURE, DimensionScoreForm
 from ..links import LinkError, participant_for_token
 from ..models import Dimension, IndividualScore, LevelDescriptor, Participant
@@ -148,6 +150,8 @@ def sheet(request: HttpRequest, token: str) -> HttpResponse:
         now = timezone.now()
         Participant.objects.filter(pk=participant.pk, opened_at__isnull=True).update(opened_at=now)
         participant.opened_at = now
+        # A GET that writes: the round page's "opened" status must not wait for the next save.
+        page_cache.bump(page_cache.SHEETS)
     return _render_sheet(request, participant, token, _states(participant))
 
 

@@ -43,6 +43,9 @@ def my_sheet(token: str) -> str:
 # Blank sheet and rubric handout -------------------------------------------------------------------
 
 
+# Marked, although the persona fixture brings the database: an unmarked test runs after the
+# transactional ones, which empty every table (the migrated rubric too).
+@pytest.mark.django_db
 @pytest.mark.parametrize("persona", ["facilitator", "evaluator", "admin"])
 def test_blank_sheet_pdf_has_the_model_layout(request, persona):
     response = request.getfixturevalue(persona).get(blank("pdf"))

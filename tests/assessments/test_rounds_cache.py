@@ -45,6 +45,14 @@ def test_stakeholders_saving_and_submitting_show_at_once(facilitator, assessment
     assert _progress(facilitator, assessment).endswith("0 saved a draft · 1 submitted")
 
 
+def test_a_stakeholder_opening_their_link_shows_at_once(facilitator, assessment):
+    participant = ParticipantFactory(assessment=assessment)
+    assert "0 opened their link" in _progress(facilitator, assessment)
+    sheet = reverse("assessments:sheet", kwargs={"token": participant.token})
+    assert Client().get(sheet).status_code == 200  # a GET, yet it records the opening
+    assert "1 opened their link" in _progress(facilitator, assessment)
+
+
 def test_a_facilitators_change_shows_at_once(facilitator, assessment):
     participant = ParticipantFactory(assessment=assessment, invited_at=None)
     assert "Get link" in facilitator.get(_round(assessment)).content.decode()
