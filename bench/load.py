@@ -33,7 +33,9 @@ class Client:
         form: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
     ) -> tuple[int, bytes]:
-        hdrs = {"Host": f"{HOST}", "Accept-Encoding": "identity", **(headers or {})}
+        # What every browser sends. Only responses the app stores compressed (text exports)
+        # come back gzipped; the client keeps the bytes as they arrive.
+        hdrs = {"Host": f"{HOST}", "Accept-Encoding": "gzip, deflate, br", **(headers or {})}
         if self.cookies:
             hdrs["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         body = None

@@ -11,6 +11,7 @@ language and data version (see `stored`) and served from there until the next wr
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -250,11 +251,20 @@ class Export:
     rows: int
     file: File | None = None
     content: bytes = b""
+    encoding: str = ""  # "gzip" when `file` is the compressed copy
 
 
-def stored(user: User | AnonymousUser, kind: str, build: Build) -> Export:
+# Text exports are kept compressed too: a CSV of every agreed level is megabytes of repetitive
+# text that gzip shrinks about eightfold, and every browser asks for gzip.
+COMPRESSED = ("csv",)
+
+
+def stored(
+    user: User | AnonymousUser, kind: str, build: Build, *, accepts_gzip: bool = False
+) -> Export:
     """The export `kind` (e.g. "agreed-levels.csv") for this user, built by `build()` (the
     file's bytes and its row count) unless the data has not changed since it was last built.
+    With `accepts_gzip`, a stored text export comes as its gzip-compressed copy.
 
     Keyed like a page part (smm_site/page_cache.py) on the SITE version only: exports hold
     finalised rounds, whose agreed levels and submitted sheets change only through a signed-in
@@ -272,19 +282,29 @@ def stored(user: User | AnonymousUser, kind: str, build: Build) -> Export:
     key = f"export:{user.pk}:{prefix}{version}"
     meta = cache.get(key)
     if meta is not None:
+        compressed = accepts_gzip and meta.get("gzip")
         try:
+            if compressed:
+                file = default_storage.open(meta["gzip"], "rb")
+                return Export(rows=meta["rows"], file=file, encoding="gzip")
             return Export(rows=meta["rows"], file=default_storage.open(meta["name"], "rb"))
         except FileNotFoundError:  # removed by a newer version's build: build it again
             pass
     content, rows = build()
     folder = f"exports/{user.pk}"
     name = default_storage.save(f"{folder}/{prefix}{version}.{ext}", ContentFile(content))
-    cache.set(key, {"name": name, "rows": rows}, timeout=page_cache.TIMEOUT)
-    _remove_older(folder, prefix, keep=name)
+    keep = {name}
+    meta = {"name": name, "rows": rows, "gzip": None}
+    if ext in COMPRESSED:
+        packed = gzip.compress(content, compresslevel=6, mtime=0)
+        meta["gzip"] = default_storage.save(f"{name}.gz", ContentFile(packed))
+        keep.add(meta["gzip"])
+    cache.set(key, meta, timeout=page_cache.TIMEOUT)
+    _remove_older(folder, prefix, keep=keep)
     return Export(rows=rows, content=content)
 
 
-def _remove_older(folder: str, prefix: str, *, keep: str) -> None:
+def _remove_older(folder: str, prefix: str, *, keep: set[str]) -> None:
     """Earlier versions of the same export: their data has changed since."""
     try:
         _dirs, files = default_storage.listdir(folder)
@@ -292,5 +312,5 @@ def _remove_older(folder: str, prefix: str, *, keep: str) -> None:
         return
     for file in files:
         name = f"{folder}/{file}"
-        if file.startswith(prefix) and name != keep:
+        if file.startswith(prefix) and name not in keep:
             default_storage.delete(name)

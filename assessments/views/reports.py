@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 from dataclasses import replace
 from typing import Any
 from uuid import UUID
@@ -51,6 +52,7 @@ PDF = "application/pdf"
 CSV = "text/csv; charset=utf-8"
 OVERVIEW_PAGE_SIZE = 25  # communities per page of the evaluator overview
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ACCEPTS_GZIP = re.compile(r"\bgzip\b")  # as django.middleware.gzip reads Accept-Encoding
 
 
 def _report_round(request: HttpRequest, code: UUID, **fetch: Any) -> Assessment:
@@ -198,7 +200,8 @@ def _export(
 ) -> FileResponse:
     """Serve an export from its stored file (built first when the data has changed), and
     record the download."""
-    export = exports.stored(request.user, kind, build)
+    accepts_gzip = bool(ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")))
+    export = exports.stored(request.user, kind, build, accepts_gzip=accepts_gzip)
     stem, _dot, fmt = kind.rpartition(".")
     _audit_export(request, what, fmt, export.rows)
     response = FileResponse(
@@ -208,6 +211,9 @@ def _export(
         content_type=content_type,
     )
     response["Cache-Control"] = "private, no-store"
+    response["Vary"] = "Accept-Encoding"
+    if export.encoding:
+        response["Content-Encoding"] = export.encoding
     return response
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 
 import pytest
@@ -209,7 +210,27 @@ def test_export_is_served_from_storage_until_a_write(
     # Only the latest version of each export is kept.
     _dirs, files = default_storage.listdir(f"exports/{events[0].actor_id}")
     kind = url.rsplit("/", 1)[1]
-    assert len([f for f in files if f.startswith(kind)]) == 1
+    assert len([f for f in files if f.startswith(kind) and not f.endswith(".gz")]) == 1
+    assert len([f for f in files if f.startswith(kind) and f.endswith(".gz")]) <= 1
+
+
+@pytest.mark.parametrize("url", [CSV_URL, COUNTS_URL])
+def test_stored_csv_comes_compressed_to_browsers_that_ask(evaluator, baseline, url):
+    plain = body(evaluator.get(url))  # builds and stores both copies
+    packed = evaluator.get(url, headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert packed["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in packed["Vary"]
+    compressed = body(packed)
+    assert gzip.decompress(compressed) == plain and len(compressed) < len(plain)
+    identity = evaluator.get(url, headers={"Accept-Encoding": "identity"})
+    assert not identity.has_header("Content-Encoding") and body(identity) == plain
+
+
+def test_xlsx_is_never_sent_gzip_encoded(evaluator, baseline):
+    evaluator.get(XLSX_URL)
+    response = evaluator.get(XLSX_URL, headers={"Accept-Encoding": "gzip"})
+    assert not response.has_header("Content-Encoding")
+    assert body(response)[:2] == b"PK"  # already a zip file
 
 
 @pytest.mark.parametrize("url", [CSV_URL, COUNTS_URL])
