@@ -117,6 +117,8 @@ def build(*, demo: bool) -> tuple[Actors, list[Page]]:
 
     add(Page("minimal Django view", "anonymous"), "/bench/minimal")
     add(Page("layout only (base.html, no SQL)", "anonymous"), "/bench/minimal-page")
+    # The floor under every signed-in page: session, user and the layout with its menu.
+    add(Page("layout only, signed in (session + user)", "facilitator"), "/bench/minimal-page")
     add(Page("dashboard (facilitator)", "facilitator"), _url("communities:dashboard"))
     add(
         Page("dashboard (evaluator, all communities)", "evaluator"),
