@@ -36,6 +36,7 @@ from typing import Any
 
 from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csp import get_nonce
 from django.middleware.csrf import get_token
 from django.utils.crypto import salted_hmac
 from django.utils.safestring import SafeString, mark_safe
@@ -65,16 +66,25 @@ def versions(scopes: Iterable[str], found: dict[str, Any] | None = None) -> list
             # Unknown (first use or evicted): start a new version rather than reuse "0",
             # which an evicted-then-recreated counter could otherwise repeat.
             value = f"{time.time_ns():x}"
-            _cache().add(key, value, timeout=None)
+            _cache().add(key, value, timeout=_version_timeout(key))
             value = _cache().get(key, value)
         result.append(str(value))
     return result
 
 
+def _version_timeout(key: str) -> int | None:
+    # One version per stakeholder's sheet would pile up for ever; once it has lapsed, a new
+    # one starts and the sheet is rendered afresh, which is always safe.
+    return 2 * TIMEOUT if key.startswith("v:sheet:") else None
+
+
 def bump(*scopes: str) -> None:
     """Start new versions of the given scopes (all of them when none is given)."""
     stamp = f"{time.time_ns():x}"
-    _cache().set_many({f"v:{scope}": stamp for scope in scopes or (SITE, SHEETS)}, timeout=None)
+    keys = [f"v:{scope}" for scope in scopes or (SITE, SHEETS)]
+    for timeout in {_version_timeout(key) for key in keys}:
+        chosen = {key: stamp for key in keys if _version_timeout(key) == timeout}
+        _cache().set_many(chosen, timeout=timeout)
 
 
 def part(
@@ -119,6 +129,44 @@ def with_csrf(request: HttpRequest, html: str) -> SafeString:
     return mark_safe(html.replace(csrf_placeholder(), get_token(request)))  # noqa: S308
 
 
+@functools.cache
+def nonce_placeholder() -> str:
+    """What a cached page is rendered with as its CSP nonce (see ``fill``)."""
+    mac = salted_hmac("smm_site.page_cache.nonce", "placeholder", algorithm="sha256")
+    return "nonce-" + mac.hexdigest()[:32]
+
+
+def fill(request: HttpRequest, html: str) -> str:
+    """A cached page with this request's CSRF token and CSP nonce in place of the placeholders:
+    a nonce must be new in every response, and a token must match this browser's cookie."""
+    html = html.replace(csrf_placeholder(), get_token(request))
+    nonce = get_nonce(request)  # evaluating it puts it in this response's CSP header too
+    return html.replace(nonce_placeholder(), str(nonce)) if nonce is not None else html
+
+
+def cached_page(key: str, scopes: Iterable[str]) -> tuple[list[str], str | None]:
+    """The current versions of ``scopes``, and the page stored under ``key`` if it was rendered
+    at those versions (one round trip for both)."""
+    scopes = tuple(scopes)
+    found = _cache().get_many([*(f"v:{scope}" for scope in scopes), key])
+    current = versions(scopes, found)
+    stored = found.get(key)
+    if isinstance(stored, tuple) and stored[0] == current:
+        return current, str(stored[1])
+    return current, None
+
+
+def store_page(key: str, current: list[str], html: str) -> None:
+    _cache().set(key, (current, html), timeout=TIMEOUT)
+
+
+def sheet_scope(token: str) -> str:
+    """The version of one stakeholder's own sheet: their own writes start a new one."""
+    from assessments.models import hash_token
+
+    return f"sheet:{hash_token(token)}"
+
+
 class PageVersionMiddleware:
     """Starts new data versions after every write request.
 
@@ -132,6 +180,10 @@ class PageVersionMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if request.method in _UNSAFE:
-            # Personal links live under /s/; everything else is a signed-in user's edit.
-            bump(SHEETS if request.path.startswith("/s/") else SITE)
+            # Personal links live under /s/<token>/; everything else is a signed-in user's edit.
+            if request.path.startswith("/s/"):
+                token = request.path.split("/")[2]
+                bump(SHEETS, *([sheet_scope(token)] if token else []))
+            else:
+                bump(SITE)
         return response

@@ -15,6 +15,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -119,7 +120,8 @@ def _render_sheet(
     assessment = participant.assessment
     part = rubric_part(assessment.rubric_id, editable=assessment.is_collecting)
     answered = sum(1 for pk, state in states.items() if state.answered and pk in part.numbers)
-    csrf_token = get_token(request)
+    # A page to be kept passes placeholders for its per-response values (page_cache.fill).
+    csrf_token = extra.pop("csrf_token", None) or get_token(request)
     dimensions_html = part.fill(
         states,
         csrf_token=csrf_token,
@@ -142,6 +144,17 @@ def _render_sheet(
 @never_cache
 @require_http_methods(["GET", "HEAD"])
 def sheet(request: HttpRequest, token: str) -> HttpResponse:
+    # The whole sheet is kept, server side, between this person's own writes (their autosaves
+    # and submit start a new version of their sheet) and the facilitators' (closing the round,
+    # re-issuing or revoking the link, erasure: any signed-in write starts a new SITE version).
+    # Only whoever holds the link can reach the entry: its key is the link's hash, which an
+    # unknown, revoked or re-issued link never had a page under. The CSRF token and the CSP
+    # nonce are put in per response.
+    scopes = (page_cache.SITE, page_cache.sheet_scope(token))
+    key = f"sheet-page:{page_cache.sheet_scope(token)}:{get_language()}"
+    current, html = page_cache.cached_page(key, scopes)
+    if html is not None:
+        return HttpResponse(page_cache.fill(request, html))
     try:
         participant = participant_for_token(request, token)
     except LinkError as error:
@@ -152,7 +165,18 @@ def sheet(request: HttpRequest, token: str) -> HttpResponse:
         participant.opened_at = now
         # A GET that writes: the round page's "opened" status must not wait for the next save.
         page_cache.bump(page_cache.SHEETS)
-    return _render_sheet(request, participant, token, _states(participant))
+    response = _render_sheet(
+        request,
+        participant,
+        token,
+        _states(participant),
+        csrf_token=page_cache.csrf_placeholder(),
+        csp_nonce=page_cache.nonce_placeholder(),
+    )
+    html = response.content.decode()
+    page_cache.store_page(key, current, html)
+    response.content = page_cache.fill(request, html).encode()
+    return response
 
 
 def _closed_response(

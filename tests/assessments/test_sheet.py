@@ -12,6 +12,7 @@ from django.utils import translation
 
 from assessments.models import Dimension, IndividualScore, LevelDescriptor, Rubric
 from assessments.sheet import DimensionState, local_cache, rubric_part
+from smm_site import page_cache
 from tests.factories import AssessmentFactory, ParticipantFactory
 
 pytestmark = pytest.mark.django_db
@@ -129,6 +130,7 @@ def test_a_sheet_cached_while_collecting_turns_read_only_when_collection_closes(
     client = Client()
     assert "hx-post" in client.get(sheet_url(participant.token)).content.decode()
     participant.assessment.close_collection()
+    page_cache.bump(page_cache.SITE)  # as the facilitator's request to close does
     html = client.get(sheet_url(participant.token)).content.decode()
     assert "hx-post" not in html
     assert html.count("<fieldset disabled>") == 9
