@@ -177,6 +177,17 @@ def evaluator_pack_pdf(
         return _evaluator_pack(data, filter_labels, progress, stylesheet, pool)
 
 
+def to_roman(number: int) -> str:
+    """Lower-case roman numerals, as CSS counter(page, lower-roman) prints them."""
+    numerals = [(1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc")]
+    numerals += [(50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")]
+    result = ""
+    for value, letters in numerals:
+        count, number = divmod(number, value)
+        result += letters * count
+    return result
+
+
 def _evaluator_pack(
     data: PackData,
     filter_labels: list[tuple[str, str]] | None,
@@ -190,25 +201,20 @@ def _evaluator_pack(
     base = {"lang": lang, "generated": timezone.now(), "filter_labels": filter_labels or []}
     base_url = str(settings.BASE_DIR)
 
-    # The cover and contents alone, to count their pages (numbers do not change row heights).
-    opening = {**base, "entries": entries, "heatmaps": heatmaps, "contents_only": True}
-    counted = pdf_pool.render_part(
-        pdf_pool.Part(render_to_string("assessments/pdf/pack_front.html", opening)),
-        stylesheet,
-        base_url,
-    )
-    heatmap_page = counted.pages + 1
-    first = heatmap_page + len(heatmaps)
+    # Front matter in roman numerals (the cover is i, the comparison follows it) and the
+    # communities from 1, one page each: every number in the contents is known before anything
+    # is laid out, so all parts are laid out at once.
+    heatmap_page = to_roman(2)
     for i, entry in enumerate(entries):
-        entry["page"] = first + i
+        entry["page"] = i + 1
     front = {**base, "entries": entries, "heatmaps": heatmaps, "heatmap_page": heatmap_page}
-    parts = [pdf_pool.Part(render_to_string("assessments/pdf/pack_front.html", front))]
+    parts = [pdf_pool.Part(render_to_string("assessments/pdf/pack_front.html", front), roman=True)]
     for i in range(0, len(entries), PACK_CHUNK):
         chunk = {**base, "entries": entries[i : i + PACK_CHUNK]}
         parts.append(
             pdf_pool.Part(
                 render_to_string("assessments/pdf/pack_communities.html", chunk),
-                first_page=first + i,
+                first_page=i + 1,
             )
         )
     total = len(parts)
@@ -222,7 +228,7 @@ def _evaluator_pack(
         done=(lambda n: progress(n, total)) if progress else None,
     )
     chunks = [len(entries[i : i + PACK_CHUNK]) for i in range(0, len(entries), PACK_CHUNK)]
-    if [r.pages for r in rendered] != [first - 1, *chunks]:
+    if [r.pages for r in rendered][1:] != chunks:
         logger.warning("evaluator pack: a page overflowed; the contents numbers may be off")
     content = pdf_pool.join(
         [r.content for r in rendered], title=_("System Maturity Model: evaluator pack"), lang=lang

@@ -27,6 +27,7 @@ CHILD_NICENESS = 10
 class Part:
     html: str
     first_page: int = 1  # the number printed on its first page
+    roman: bool = False  # front matter: i, ii, iii…
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,8 @@ def render_part(part: Part, stylesheet: str, base_url: str) -> Rendered:
     sheets = [_stylesheet(stylesheet)]
     if part.first_page != 1:
         sheets.append(CSS(string=f"@page :first {{ counter-reset: page {part.first_page} }}"))
+    if part.roman:
+        sheets.append(CSS(string="@page { @bottom-right { content: counter(page, lower-roman) } }"))
     document = HTML(string=part.html, base_url=base_url).render(stylesheets=sheets)
     return Rendered(content=document.write_pdf(), pages=len(document.pages))
 
