@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import uuid
 from typing import Any
 from uuid import UUID
@@ -40,9 +41,10 @@ DASHBOARD_PAGE_SIZE = 50
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    query = request.GET.get("q", "").strip()[:100]
+    # Printable characters only: PostgreSQL refuses a NUL in a query, which would be a 500.
+    query = "".join(c for c in request.GET.get("q", "") if c.isprintable()).strip()[:100]
     number = request.GET.get("page", "")
-    number = number if number.isdigit() else "1"
+    number = number if number.isascii() and number.isdigit() and len(number) < 7 else "1"
 
     def body() -> str:
         communities = Community.objects.visible_to(user)
@@ -64,8 +66,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "communities/dashboard.html",
-        {"body": page_cache.part(request, "dashboard", query, number, render=body)},
+        # The search is hashed into the key: cache keys must not hold spaces or any character.
+        {"body": page_cache.part(request, "dashboard", _digest(query), number, render=body)},
     )
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def _user(request: HttpRequest) -> User:

@@ -12,7 +12,7 @@ Invalidation is by version, not by deleting keys. Two versions exist:
 
 * ``SITE`` changes after every POST/PUT/PATCH/DELETE made by a signed-in user or the
   admin (facilitator and evaluator edits, workshop steps, finalising), and after management
-  commands that write (see ``bump``).
+  commands that write (they call ``bump``).
 * ``SHEETS`` changes after every write through a stakeholder's personal link
   (autosave, submit), which only pages showing collection progress depend on.
 
@@ -167,11 +167,26 @@ def sheet_scope(token: str) -> str:
     return f"sheet:{hash_token(token)}"
 
 
+class WritesData:
+    """For management commands that write (a mixin before BaseCommand): pages rendered before
+    the command ran are not served after it, as after a write request."""
+
+    def execute(self, *args: Any, **options: Any) -> Any:
+        try:
+            return super().execute(*args, **options)  # type: ignore[misc]
+        finally:
+            bump()
+
+
 class PageVersionMiddleware:
     """Starts new data versions after every write request.
 
-    Whatever the answer: a write that failed half way is rare, but a stale page is worse than
-    one needless re-render.
+    A signed-in user's write starts a new SITE version whatever the answer (a write that
+    failed half way is rare, but a stale page is worse than one needless re-render). A
+    stakeholder's write through their link starts new SHEETS and sheet versions unless it was
+    refused (4xx: a form error, a closed round, an unknown link, the rate limit), which writes
+    nothing. Anonymous requests elsewhere (a failed login, a bot) write nothing either: they
+    must not be a way to empty everyone's cache.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -179,11 +194,12 @@ class PageVersionMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        if request.method in _UNSAFE:
-            # Personal links live under /s/<token>/; everything else is a signed-in user's edit.
-            if request.path.startswith("/s/"):
-                token = request.path.split("/")[2]
+        if request.method not in _UNSAFE:
+            return response
+        if request.path_info.startswith("/s/"):
+            if response.status_code < 400:
+                token = request.path_info.split("/")[2]
                 bump(SHEETS, *([sheet_scope(token)] if token else []))
-            else:
-                bump(SITE)
+        elif getattr(getattr(request, "user", None), "is_authenticated", False):
+            bump(SITE)
         return response

@@ -64,20 +64,43 @@ def test_sheet_writes_leave_site_only_parts_alone():
     assert (site_only.calls, with_sheets.calls) == (1, 2)
 
 
+def _versions(*scopes: str) -> dict[str, str]:
+    return dict(zip(scopes, page_cache.versions(scopes), strict=True))
+
+
 @pytest.mark.django_db
-@pytest.mark.parametrize(
-    ("method", "path", "bumped", "kept"),
-    [
-        ("post", "/login/", page_cache.SITE, page_cache.SHEETS),
-        ("post", "/s/not-a-real-link/", page_cache.SHEETS, page_cache.SITE),
-    ],
-)
-def test_any_write_request_starts_a_new_version(client, method, path, bumped, kept):
-    before = dict(zip((bumped, kept), page_cache.versions((bumped, kept)), strict=True))
-    getattr(client, method)(path, {})
-    after = dict(zip((bumped, kept), page_cache.versions((bumped, kept)), strict=True))
-    assert after[bumped] != before[bumped]
-    assert after[kept] == before[kept]
+def test_a_signed_in_write_starts_a_new_site_version(client):
+    client.force_login(UserFactory())
+    before = _versions(page_cache.SITE, page_cache.SHEETS)
+    client.post("/no-such-page/", {})  # even one that fails: it might have written half
+    after = _versions(page_cache.SITE, page_cache.SHEETS)
+    assert after[page_cache.SITE] != before[page_cache.SITE]
+    assert after[page_cache.SHEETS] == before[page_cache.SHEETS]
+
+
+@pytest.mark.django_db
+def test_a_stakeholders_write_starts_new_sheet_versions(participant):
+    from django.test import Client
+    from django.urls import reverse
+
+    mine = page_cache.sheet_scope(participant.token)
+    before = _versions(page_cache.SITE, page_cache.SHEETS, mine)
+    dimension = participant.assessment.rubric.dimensions.first()
+    url = reverse("assessments:sheet_save", kwargs={"token": participant.token})
+    assert Client().post(url, {"dimension": dimension.pk, "level": "3"}).status_code < 400
+    after = _versions(page_cache.SITE, page_cache.SHEETS, mine)
+    assert after[page_cache.SHEETS] != before[page_cache.SHEETS]
+    assert after[mine] != before[mine]
+    assert after[page_cache.SITE] == before[page_cache.SITE]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/accounts/login/", "/s/not-a-real-link/save/", "/nowhere/"])
+def test_anonymous_or_refused_requests_start_nothing(client, path):
+    # A failed login, a guessed link, a bot: none of them wrote, and none may empty the cache.
+    before = _versions(page_cache.SITE, page_cache.SHEETS)
+    client.post(path, {"username": "nobody", "password": "wrong"})
+    assert _versions(page_cache.SITE, page_cache.SHEETS) == before
 
 
 @pytest.mark.django_db
@@ -111,3 +134,24 @@ def test_redis_backend_reuses_one_client_and_works():
         assert backend.incr("counter") == 2
     finally:
         backend.delete_many(["answer", "counter"])
+
+
+@pytest.mark.django_db
+def test_commands_that_write_start_new_versions():
+    from django.core.management.base import BaseCommand
+
+    from assessments.management.commands import import_community, load_rubric
+    from communities.management.commands import load_demo
+
+    for module in (import_community, load_rubric, load_demo):
+        assert issubclass(module.Command, page_cache.WritesData)
+
+    class Command(page_cache.WritesData, BaseCommand):
+        def handle(self, *args: object, **options: object) -> None:
+            raise RuntimeError("half way")  # even a command that fails may have written
+
+    before = _versions(page_cache.SITE, page_cache.SHEETS)
+    with pytest.raises(RuntimeError):
+        Command().execute(no_color=True, force_color=False, skip_checks=True)
+    after = _versions(page_cache.SITE, page_cache.SHEETS)
+    assert all(after[scope] != before[scope] for scope in before)

@@ -23,11 +23,16 @@ TEMPLATE = "assessments/packs/job.html"
 
 
 def _job_for(request: HttpRequest, code: UUID) -> ReportJob:
-    """The user's own job, or 404: a pack shows what its requester may see, nobody else's."""
+    """The user's own job, or 404: a pack shows what its requester may see, nobody else's.
+    And only while they may still see every community: an evaluator made a facilitator since
+    asking gets 403, as on the overview."""
     try:
-        return ReportJob.objects.get(code=code, requested_by=request.user)  # type: ignore[misc]
+        job = ReportJob.objects.get(code=code, requested_by=request.user)  # type: ignore[misc]
     except ReportJob.DoesNotExist:
         raise Http404 from None
+    if not request.user.can_read_all:  # type: ignore[union-attr]
+        raise PermissionDenied
+    return job
 
 
 @login_required

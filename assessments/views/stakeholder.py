@@ -150,9 +150,12 @@ def sheet(request: HttpRequest, token: str) -> HttpResponse:
     # Only whoever holds the link can reach the entry: its key is the link's hash, which an
     # unknown, revoked or re-issued link never had a page under. The CSRF token and the CSP
     # nonce are put in per response.
+    # Kept only for the link's own holder: a signed-in facilitator looking at a link gets the
+    # layout with their own menu, which must never be kept (nor their pending messages).
+    keep = not request.user.is_authenticated
     scopes = (page_cache.SITE, page_cache.sheet_scope(token))
     key = f"sheet-page:{page_cache.sheet_scope(token)}:{get_language()}"
-    current, html = page_cache.cached_page(key, scopes)
+    current, html = page_cache.cached_page(key, scopes) if keep else ([], None)
     if html is not None:
         return HttpResponse(page_cache.fill(request, html))
     try:
@@ -165,6 +168,8 @@ def sheet(request: HttpRequest, token: str) -> HttpResponse:
         participant.opened_at = now
         # A GET that writes: the round page's "opened" status must not wait for the next save.
         page_cache.bump(page_cache.SHEETS)
+    if not keep:
+        return _render_sheet(request, participant, token, _states(participant))
     response = _render_sheet(
         request,
         participant,
@@ -172,6 +177,7 @@ def sheet(request: HttpRequest, token: str) -> HttpResponse:
         _states(participant),
         csrf_token=page_cache.csrf_placeholder(),
         csp_nonce=page_cache.nonce_placeholder(),
+        messages=(),  # a message meant for this browser must not be kept for the next visit
     )
     html = response.content.decode()
     page_cache.store_page(key, current, html)
@@ -233,7 +239,8 @@ def sheet_save(request: HttpRequest, token: str) -> HttpResponse:
     # Without JavaScript: the whole sheet again, this dimension showing what was typed.
     states = _states(participant)
     posted = request.POST.get("dimension", "")
-    matched = posted.isdigit() and int(posted) in numbers
+    # isascii: "²".isdigit() is true, but int("²") fails; and no number of 5,000 digits.
+    matched = posted.isascii() and posted.isdigit() and len(posted) < 12 and int(posted) in numbers
     if matched:
         states[int(posted)] = DimensionState(
             level=request.POST.get("level", "")[:20], reason=typed, error=message

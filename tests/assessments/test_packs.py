@@ -17,7 +17,7 @@ from assessments.models import AuditEvent, ReportJob
 from assessments.pack_jobs import pack_job_start
 from assessments.reports import pdf, pdf_pool
 from assessments.reports.pack import pack_data
-from communities.models import Nation
+from communities.models import Nation, User
 from tests.assessments.test_reports_data import BASELINE_LEVELS, make_round, reason_for
 from tests.factories import CommunityFactory, FocalIssueFactory
 
@@ -367,3 +367,17 @@ def test_database_queue_and_db_worker_render_the_pack(settings, evaluator_user, 
     assert task.status == "SUCCESSFUL"
     assert job.status == ReportJob.Status.DONE and job.pages >= 3
     assert "Halton" in text_of(download(client, job))
+
+
+def test_an_evaluator_made_facilitator_loses_their_packs(
+    evaluator, evaluator_user, two_communities
+):
+    evaluator.post(START)
+    job = ReportJob.objects.get()
+    evaluator_user.role = User.Role.FACILITATOR
+    evaluator_user.save()
+    assert evaluator.get(job_url(job)).status_code == 403
+    assert (
+        evaluator.get(reverse("assessments:pack_download", kwargs={"code": job.code})).status_code
+        == 403
+    )

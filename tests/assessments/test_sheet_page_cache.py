@@ -87,3 +87,20 @@ def test_a_reissued_link_stops_at_once(facilitator, participant):
 def test_an_unknown_link_is_never_served_a_kept_page(participant):
     Client().get(sheet(participant.token))
     assert Client().get(sheet(participant.token + "x")).status_code == 404
+
+
+def test_a_signed_in_visit_is_never_kept(facilitator, participant):
+    # A facilitator with a message pending looks at the link: the message is theirs alone.
+    url = reverse("assessments:round_status", kwargs={"code": participant.assessment.code})
+    facilitator.post(url, {"to": "draft"})  # refused: leaves a message, not yet shown
+    assert 'class="messages"' in facilitator.get(sheet(participant.token)).content.decode()
+    for _ in range(2):  # rendered, then (were it kept) from the cache
+        assert 'class="messages"' not in Client().get(sheet(participant.token)).content.decode()
+
+
+@pytest.mark.parametrize("dimension", ["²", "9" * 5000, "-1", ""])
+def test_a_strange_dimension_without_javascript_is_a_400(participant, dimension):
+    url = reverse("assessments:sheet_save", kwargs={"token": participant.token})
+    response = Client().post(url, {"dimension": dimension, "level": "3", "reason": "kept text"})
+    assert response.status_code == 400
+    assert "kept text" in response.content.decode()

@@ -116,3 +116,11 @@ def test_users_never_get_each_others_list(
     theirs = other_facilitator.get(URL).content.decode()
     assert ">Halton</a>" in mine and ">Bolsover</a>" not in mine
     assert ">Bolsover</a>" in theirs and ">Halton</a>" not in theirs
+
+
+@pytest.mark.parametrize("query", ["\x00", "a\x00b", "two words", "é" * 500, "<b>x</b>"])
+@pytest.mark.parametrize("page", ["²", "9" * 50, "-1", "x"])
+def test_strange_search_or_page_is_not_an_error(evaluator, community, query, page):
+    response = evaluator.get(reverse("communities:dashboard"), {"q": query, "page": page})
+    assert response.status_code == 200
+    assert "<b>x</b>" not in response.content.decode()
