@@ -20,7 +20,9 @@ A stale part therefore can never be served after a write has been answered. Part
 per-request values: no CSRF token and no CSP nonce (those stay in the uncached page around
 them; forms inside a part hold a placeholder that ``with_csrf`` fills in), and a part's key
 always contains the user's id and the language, so a part is only ever served to the user it
-was rendered for. Named individual answers are never put in a part.
+was rendered for. Named individual answers are never put in a part; the one page that holds
+them, a stakeholder's own sheet, is kept whole under the hash of their link (``cached_page``,
+``sheet_scope``) and served to that link's holder only (docs/data-protection.md).
 
 The versions live in the same cache as the parts, so every process must share that cache:
 production enables page caching only with Redis (``REDIS_URL``); without it the ``pages``
