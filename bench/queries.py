@@ -85,6 +85,7 @@ def main() -> None:
 
     from bench import targets
     from communities.models import User
+    from smm_site import page_cache
 
     setup_test_environment()
     who, pages = targets.build(demo=args.demo)
@@ -122,14 +123,19 @@ def main() -> None:
         if page.prime:
             client.get(page.prime[0])
         hit(0)  # warm caches (rubric, content types, a cached PDF) before counting
+        # Cold: as after any write, every cached part (smm_site/page_cache.py) is rendered again.
+        page_cache.bump()
+        with CaptureQueriesContext(connection) as cold:
+            hit(1)
         with CaptureQueriesContext(connection) as ctx:
             t0 = time.perf_counter()
-            response = hit(1)
+            response = hit(2)
             took = time.perf_counter() - t0
         entry: dict[str, Any] = {
             "built": True,
             "path": path,
             "status": response.status_code,
+            "queries_cold": len(cold.captured_queries),
             "queries": len(ctx.captured_queries),
             "sql_ms": round(sum(float(q["time"]) for q in ctx.captured_queries) * 1000, 1),
             "ms_in_process": round(took * 1000, 1),
@@ -137,11 +143,13 @@ def main() -> None:
             if not getattr(response, "streaming", False)
             else sum(len(c) for c in response.streaming_content),
             "sql": [q["sql"] for q in ctx.captured_queries],
+            "sql_cold": [q["sql"] for q in cold.captured_queries],
         }
         if args.explain:
             plans = []
             with connection.cursor() as cur:
-                for sql in entry["sql"]:
+                # Both paths: what a page asks after a write and what it asks when cached.
+                for sql in dict.fromkeys([*entry["sql_cold"], *entry["sql"]]):
                     if sql.lstrip().upper().startswith("SELECT") and "FOR UPDATE" not in sql:
                         try:
                             plans.append({"sql": sql, **explain(cur, sql, sizes)})

@@ -739,6 +739,13 @@ def _cpu_seconds(pid: int) -> float | None:
 # --- output ----------------------------------------------------------------------------------
 
 
+def _counts(entry: dict) -> str:
+    """Queries of one request after a write (parts rendered) / with the parts cached."""
+    if not entry.get("built"):
+        return "–"
+    return f"{entry.get('queries_cold', '–')} / {entry.get('queries', '–')}"
+
+
 def table(rows: list[dict], big_q: dict, demo_q: dict) -> str:
     base = {r["clients"]: r["p95_ms"] for r in rows if r.get("label") == "minimal Django view"}
     head = (
@@ -749,8 +756,8 @@ def table(rows: list[dict], big_q: dict, demo_q: dict) -> str:
     for r in rows:
         bq = big_q.get(r["label"], {})
         dq = demo_q.get(r["label"], {})
-        bqs = str(bq.get("queries", "–")) if bq.get("built") else "–"
-        dqs = str(dq.get("queries", "–")) if dq.get("built") else "–"
+        bqs = _counts(bq)
+        dqs = _counts(dq)
         if not r.get("built"):
             lines.append(
                 f"| {r['label']:40} | {'':7} | {'':6} | {'':6} | {'':6} | {'':6} | {'':17} "
@@ -787,17 +794,20 @@ def seq_scan_report(big_q: dict) -> str:
 
 def cost_table(big_q: dict, demo_q: dict) -> str:
     """One request in process (test client): where the time goes."""
-    head = f"| {'page':40} | server ms | SQL ms | SQL queries 300 comm. / demo | response KB |"
+    head = (
+        f"| {'page':40} | server ms | SQL ms | SQL queries 300 comm. · demo (after a write / "
+        f"cached) | response KB |"
+    )
     lines = [head, "|" + "|".join("-" * len(c) for c in head.split("|")[1:-1]) + "|"]
     for label, e in big_q.items():
         if not e.get("built"):
             continue
         d = demo_q.get(label, {})
-        same = "same" if d.get("queries") == e["queries"] else "DIFFERS"
-        counts = f"{e['queries']} / {d.get('queries', '–')} ({same})"
+        same = "same" if _counts(d) == _counts(e) else "DIFFERS"
+        counts = f"{_counts(e)} · {_counts(d)} ({same})"
         lines.append(
             f"| {label:40} | {e['ms_in_process']:9.1f} | {e.get('sql_ms', 0):6.1f} "
-            f"| {counts:28} | {e['bytes'] / 1024:11.1f} |"
+            f"| {counts:58} | {e['bytes'] / 1024:11.1f} |"
         )
     return "\n".join(lines)
 
