@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from smm_site import page_cache
 
 from ..forms.scoring import NOT_SURE, DimensionScoreForm
-from ..links import LinkError, participant_for_token
+from ..links import LinkError, participant_for_token, refuse_if_limited
 from ..models import Dimension, IndividualScore, LevelDescriptor, Participant
 from ..scoring import CollectionClosed, score_autosave, sheet_submit
 from ..sheet import DimensionState, rubric_dimensions, rubric_part
@@ -155,6 +155,12 @@ def sheet(request: HttpRequest, token: str) -> HttpResponse:
     keep = not request.user.is_authenticated
     scopes = (page_cache.SITE, page_cache.sheet_scope(token))
     key = f"sheet-page:{page_cache.sheet_scope(token)}:{get_language()}"
+    try:
+        # An address that has used up its guesses is refused every link, the kept ones too:
+        # otherwise a guess that happened to hit a kept page would stand out from the 429s.
+        refuse_if_limited(request)
+    except LinkError as error:
+        return _link_error(request, error)
     current, html = page_cache.cached_page(key, scopes) if keep else ([], None)
     if html is not None:
         return HttpResponse(page_cache.fill(request, html))
