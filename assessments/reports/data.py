@@ -5,10 +5,11 @@ agreed by a group, or counts and ranges of private scores, never a named individ
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from statistics import mean
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 from django.db.models import Prefetch
 
@@ -241,7 +242,7 @@ class CommunityLine:
 @dataclass(frozen=True)
 class Overview:
     dimensions: list[DimensionInfo]
-    lines: list[CommunityLine]
+    lines: Sequence[CommunityLine]
     areas: list[str]
 
 
@@ -284,7 +285,7 @@ def overview(
     for assessment in rounds:
         per_community[assessment.community_id].append(assessment)
     areas = sorted({a.focal_issue.area for rs in per_community.values() for a in rs})
-    chosen: list[tuple[Assessment, Assessment, list[Assessment]]] = []
+    chosen: list[Chosen] = []
     for community_rounds in per_community.values():
         matching = [
             a
@@ -293,30 +294,68 @@ def overview(
         ]
         if matching:
             chosen.append((matching[-1], _baseline_of(community_rounds), community_rounds))
-    levels = _levels_by_round([a.pk for _latest, _base, rs in chosen for a in rs])
     current = Rubric.objects.filter(is_current=True).values_list("pk", flat=True).first()
     rubric_id = chosen[0][0].rubric_id if chosen else current
     dimensions = rubric_dimensions(rubric_id) if rubric_id else []
-    lines = []
-    for latest, baseline, community_rounds in chosen:
-        latest_levels = [levels[latest.pk].get(d.number) for d in dimensions]
-        base = baseline if baseline.pk != latest.pk else None
-        base_levels = [levels[base.pk].get(d.number) for d in dimensions] if base else None
-        changes: list[int | None] = [
-            (now - then) if base_levels and now is not None and then is not None else None
-            for now, then in zip(latest_levels, base_levels or latest_levels, strict=True)
-        ]
-        lines.append(
-            CommunityLine(
-                community=latest.community,
-                latest=latest,
-                baseline=base,
-                levels=latest_levels,
-                changes=changes,
-                rounds=community_rounds,
+    return Overview(dimensions=dimensions, lines=_Lines(chosen, dimensions), areas=areas)
+
+
+Chosen = tuple[Assessment, Assessment, list[Assessment]]  # latest, baseline, all its rounds
+
+
+class _Lines(Sequence[CommunityLine]):
+    """The overview's lines, built when read. A page of 25 communities needs the agreed levels
+    of its own latest and baseline rounds only, not of every finalised round in the country:
+    after a write, when the page is rendered again, that is the difference between reading 450
+    rows and 13,500. Reading them all (the pack) builds them once, in one query."""
+
+    def __init__(self, chosen: list[Chosen], dimensions: list[DimensionInfo]) -> None:
+        self._chosen = chosen
+        self._dimensions = dimensions
+        self._all: list[CommunityLine] | None = None
+
+    def __len__(self) -> int:
+        return len(self._chosen)
+
+    @overload
+    def __getitem__(self, index: int) -> CommunityLine: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[CommunityLine]: ...
+    def __getitem__(self, index: int | slice) -> CommunityLine | list[CommunityLine]:
+        if self._all is not None:
+            return self._all[index]
+        if isinstance(index, slice):
+            return self._build(self._chosen[index])
+        return self._build([self._chosen[index]])[0]
+
+    def __iter__(self) -> Iterator[CommunityLine]:
+        if self._all is None:
+            self._all = self._build(self._chosen)
+        return iter(self._all)
+
+    def _build(self, chosen: list[Chosen]) -> list[CommunityLine]:
+        levels = _levels_by_round([a.pk for latest, base, _rs in chosen for a in (latest, base)])
+        dimensions = self._dimensions
+        lines = []
+        for latest, baseline, community_rounds in chosen:
+            latest_levels = [levels[latest.pk].get(d.number) for d in dimensions]
+            base = baseline if baseline.pk != latest.pk else None
+            base_levels = [levels[base.pk].get(d.number) for d in dimensions] if base else None
+            changes: list[int | None] = [
+                (now - then) if base_levels and now is not None and then is not None else None
+                for now, then in zip(latest_levels, base_levels or latest_levels, strict=True)
+            ]
+            lines.append(
+                CommunityLine(
+                    community=latest.community,
+                    latest=latest,
+                    baseline=base,
+                    levels=latest_levels,
+                    changes=changes,
+                    rounds=community_rounds,
+                )
             )
-        )
-    return Overview(dimensions=dimensions, lines=lines, areas=areas)
+        return lines
 
 
 @dataclass(frozen=True)

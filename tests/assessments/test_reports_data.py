@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -179,12 +180,12 @@ def test_overview_filters(community, other_community, baseline, evaluator_user):
     assert [ln.community for ln in overview(evaluator_user, area="domestic abuse").lines] == [
         other_community
     ]
-    assert overview(evaluator_user, kind="review").lines == []
+    assert list(overview(evaluator_user, kind="review").lines) == []
 
 
 def test_overview_ignores_unfinalised_rounds(community, evaluator_user):
     make_round(community, finalise=False)
-    assert overview(evaluator_user).lines == []
+    assert list(overview(evaluator_user).lines) == []
 
 
 def test_overview_query_count_constant_1_vs_50_communities(evaluator_user):
@@ -213,3 +214,23 @@ def test_change_over_time_says_whether_priorities_moved_more(community, review):
 def test_change_over_time_without_rounds(community):
     data = change_over_time(community)
     assert data.rounds == [] and data.priorities_moved_more is None
+
+
+def test_a_page_of_the_overview_reads_only_its_own_rounds_levels(evaluator_user):
+    for n in range(6):
+        community = CommunityFactory(name=f"Place {n}")
+        FocalIssueFactory(community=community)
+        baseline = make_round(community, participants=0)
+        make_round(community, title="2024 review", kind=Assessment.Kind.REVIEW, previous=baseline)
+    data = overview(evaluator_user)
+    assert len(data.lines) == 6
+    with CaptureQueriesContext(connection) as queries:
+        page = data.lines[0:2]
+    assert len(queries) == 1  # the agreed levels of those two communities' rounds, nothing more
+    wanted = {a.pk for line in page for a in (line.latest, line.baseline)}
+    asked = Assessment.objects.filter(consensus_scores__isnull=False).distinct().count()
+    assert len(wanted) == 4 and asked == 12
+    in_list = re.search(r"IN \(([^)]*)\)", queries[0]["sql"]).group(1)  # type: ignore[union-attr]
+    assert {int(pk) for pk in in_list.split(",")} == wanted  # four rounds, not twelve
+    assert [line.community.name for line in page] == ["Place 0", "Place 1"]
+    assert all(line.changes for line in page)
