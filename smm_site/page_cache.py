@@ -32,6 +32,7 @@ cache is Django's DummyCache and every part is rendered afresh.
 from __future__ import annotations
 
 import functools
+import hashlib
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -96,21 +97,17 @@ def part(
     scopes: Iterable[str] = (SITE,),
     render: Callable[[], str],
 ) -> SafeString:
-    """The HTML ``render()`` returns, from the cache when the data has not changed since."""
-    scopes = tuple(scopes)
+    """The HTML ``render()`` returns, from the cache when the data has not changed since.
+
+    ``key`` may hold what a user typed (a search): it is hashed, with the user and the language,
+    into the cache key, so any text is a valid key and no two keys run together."""
     user_id = getattr(getattr(request, "user", None), "pk", None)
-    parts = [name, str(user_id), get_language() or "", *map(str, key)]
-    cache_key = "part:" + ":".join(parts)
-    # The part is stored with the versions it was rendered at, so one read fetches both the
-    # versions and the part (one round trip to Redis, not two).
-    version_keys = [f"v:{scope}" for scope in scopes]
-    found = _cache().get_many([*version_keys, cache_key])
-    current = versions(scopes, found)
-    stored = found.get(cache_key)
-    if isinstance(stored, tuple) and stored[0] == current:
-        return mark_safe(stored[1])  # noqa: S308 - rendered by our own templates, escaped there
-    html = str(render())
-    _cache().set(cache_key, (current, html), timeout=TIMEOUT)
+    parts = repr((user_id, get_language() or "", *map(str, key)))
+    cache_key = f"part:{name}:{hashlib.sha256(parts.encode()).hexdigest()}"
+    current, html = cached_page(cache_key, scopes)
+    if html is None:
+        html = str(render())
+        store_page(cache_key, current, html)
     return mark_safe(html)  # noqa: S308 - rendered by our own templates, escaped there
 
 
@@ -148,7 +145,8 @@ def fill(request: HttpRequest, html: str) -> str:
 
 def cached_page(key: str, scopes: Iterable[str]) -> tuple[list[str], str | None]:
     """The current versions of ``scopes``, and the page stored under ``key`` if it was rendered
-    at those versions (one round trip for both)."""
+    at those versions: stored beside the versions it was rendered at, one read (one round trip
+    to Redis) fetches both."""
     scopes = tuple(scopes)
     found = _cache().get_many([*(f"v:{scope}" for scope in scopes), key])
     current = versions(scopes, found)
