@@ -86,6 +86,33 @@ class DimensionRow:
             return None
         return self.level - self.previous_level
 
+    @classmethod
+    def of(
+        cls,
+        dim: DimensionInfo,
+        agreed: ConsensusScore | None,
+        *,
+        spread: Spread | None = None,
+        previous_level: int | None = None,
+        actions: list[PriorityAction] | None = None,
+    ) -> DimensionRow:
+        """A dimension's row from its agreed score (None: not agreed yet)."""
+        level = agreed.level if agreed else None
+        return cls(
+            number=dim.number,
+            name=dim.name,
+            sheet_label=dim.sheet_label,
+            level=level,
+            level_text=dim.levels.get(level, "") if level else "",
+            reason=agreed.reason if agreed else "",
+            dissent=agreed.dissent if agreed else "",
+            is_priority=bool(agreed and agreed.is_priority),
+            spread=spread,
+            shift=shift(level, spread.median) if spread else None,
+            previous_level=previous_level,
+            actions=actions or [],
+        )
+
 
 @dataclass(frozen=True)
 class Participation:
@@ -199,19 +226,11 @@ def round_report(assessment: Assessment, *, show_small_spread: bool = False) -> 
         dim_spread = spreads.get(dim.number)
         if withheld or (dim_spread is not None and dim_spread.rated == 0):
             dim_spread = None if withheld else dim_spread
-        level = agreed.level if agreed else None
         rows.append(
-            DimensionRow(
-                number=dim.number,
-                name=dim.name,
-                sheet_label=dim.sheet_label,
-                level=level,
-                level_text=dim.levels.get(level, "") if level else "",
-                reason=agreed.reason if agreed else "",
-                dissent=agreed.dissent if agreed else "",
-                is_priority=bool(agreed and agreed.is_priority),
+            DimensionRow.of(
+                dim,
+                agreed,
                 spread=dim_spread,
-                shift=shift(level, dim_spread.median) if dim_spread else None,
                 previous_level=previous_levels.get(dim.number),
                 actions=list(agreed.actions.all()) if agreed else [],
             )

@@ -91,20 +91,11 @@ def pack_data(
         rows = []
         for dim in data.dimensions:
             agreed_score = agreed.get(dim.number)
-            level = agreed_score.level if agreed_score else None
             prev = earlier.get(dim.number)
             rows.append(
-                DimensionRow(
-                    number=dim.number,
-                    name=dim.name,
-                    sheet_label=dim.sheet_label,
-                    level=level,
-                    level_text=dim.levels.get(level, "") if level else "",
-                    reason=agreed_score.reason if agreed_score else "",
-                    dissent=agreed_score.dissent if agreed_score else "",
-                    is_priority=bool(agreed_score and agreed_score.is_priority),
-                    spread=None,
-                    shift=None,
+                DimensionRow.of(
+                    dim,
+                    agreed_score,
                     previous_level=prev.level if prev else None,
                     actions=actions.get(agreed_score.pk, []) if agreed_score else [],
                 )
