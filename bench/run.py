@@ -273,6 +273,17 @@ def collectstatic() -> bool:
     return True
 
 
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    """Stop a process started in a session of its own, and everything it started."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)  # our own process group only
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+
 @contextlib.contextmanager
 def gunicorn(port: int):  # type: ignore[no-untyped-def]
     env = base_env(f"{PG_URL}/{BIG_DB}")
@@ -313,13 +324,7 @@ def gunicorn(port: int):  # type: ignore[no-untyped-def]
             time.sleep(0.3)
         yield proc
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)  # our own process group only
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
+        _stop(proc)
         logfile.close()
 
 
@@ -602,13 +607,7 @@ def db_worker():  # type: ignore[no-untyped-def]
     try:
         yield proc
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)  # our own process group only
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
+        _stop(proc)
         logfile.close()
 
 
