@@ -7,24 +7,16 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 from django.utils import translation
 
 from assessments.models import Dimension, IndividualScore, LevelDescriptor, Rubric
 from assessments.sheet import DimensionState, local_cache, rubric_part
 from smm_site import page_cache
+from tests.assessments.test_stakeholder import save_url, sheet_url
 from tests.factories import AssessmentFactory, ParticipantFactory
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
-
-
-def sheet_url(token: str) -> str:
-    return reverse("assessments:sheet", kwargs={"token": token})
-
-
-def save_url(token: str) -> str:
-    return reverse("assessments:sheet_save", kwargs={"token": token})
 
 
 def first_dimension(participant) -> Dimension:  # type: ignore[no-untyped-def]

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from assessments.models import Participant
+from tests.assessments.test_stakeholder import save_url, sheet_url
 from tests.factories import ParticipantFactory
 
 pytestmark = pytest.mark.django_db
@@ -19,21 +20,17 @@ CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 NONCE = re.compile(r'nonce="([^"]+)"')
 
 
-def sheet(token: str) -> str:
-    return reverse("assessments:sheet", kwargs={"token": token})
-
-
 def save(client: Client, participant: Participant, reason: str, **extra: str):  # type: ignore[no-untyped-def]
     dimension = participant.assessment.rubric.dimensions.order_by("number").first()
-    url = reverse("assessments:sheet_save", kwargs={"token": participant.token})
-    return client.post(url, {"dimension": dimension.pk, "level": "4", "reason": reason}, **extra)
+    data = {"dimension": dimension.pk, "level": "4", "reason": reason}
+    return client.post(save_url(participant.token), data, **extra)
 
 
 def test_a_kept_sheet_costs_no_query_and_gets_a_fresh_nonce(participant):
     client = Client()
-    first = client.get(sheet(participant.token))
+    first = client.get(sheet_url(participant.token))
     with CaptureQueriesContext(connection) as queries:
-        second = client.get(sheet(participant.token))
+        second = client.get(sheet_url(participant.token))
     assert len(queries) == 0
     assert second.status_code == 200 and second["Cache-Control"].startswith("max-age=0")
     nonces = [set(NONCE.findall(r.content.decode())) for r in (first, second)]
@@ -45,9 +42,9 @@ def test_a_kept_sheet_costs_no_query_and_gets_a_fresh_nonce(participant):
 
 
 def test_a_kept_sheet_works_from_a_second_device(participant):
-    Client().get(sheet(participant.token))  # kept, with the first device's token replaced
+    Client().get(sheet_url(participant.token))  # kept, with the first device's token replaced
     laptop = Client(enforce_csrf_checks=True)
-    html = laptop.get(sheet(participant.token)).content.decode()
+    html = laptop.get(sheet_url(participant.token)).content.decode()
     tokens = set(CSRF.findall(html))
     assert len(tokens) == 1
     ok = save(laptop, participant, "from the laptop", HTTP_X_CSRFTOKEN=tokens.pop())
@@ -58,44 +55,44 @@ def test_a_kept_sheet_works_from_a_second_device(participant):
 def test_own_writes_show_at_once_and_never_on_anothers_sheet(participant):
     other = ParticipantFactory(assessment=participant.assessment)
     client = Client()
-    client.get(sheet(participant.token))
-    client.get(sheet(other.token))
+    client.get(sheet_url(participant.token))
+    client.get(sheet_url(other.token))
     assert save(client, participant, "PRIVATE-REASON-A").status_code in (200, 303)
-    assert "PRIVATE-REASON-A" in client.get(sheet(participant.token)).content.decode()
-    assert "PRIVATE-REASON-A" not in client.get(sheet(other.token)).content.decode()
+    assert "PRIVATE-REASON-A" in client.get(sheet_url(participant.token)).content.decode()
+    assert "PRIVATE-REASON-A" not in client.get(sheet_url(other.token)).content.decode()
 
 
 def test_closing_collection_through_the_app_shows_at_once(facilitator, participant):
-    assert "hx-post" in Client().get(sheet(participant.token)).content.decode()
+    assert "hx-post" in Client().get(sheet_url(participant.token)).content.decode()
     url = reverse("assessments:round_status", kwargs={"code": participant.assessment.code})
     assert facilitator.post(url, {"to": "workshop"}).status_code == 303
-    html = Client().get(sheet(participant.token)).content.decode()
+    html = Client().get(sheet_url(participant.token)).content.decode()
     assert "hx-post" not in html and html.count("<fieldset disabled>") == 9
 
 
 def test_a_reissued_link_stops_at_once(facilitator, participant):
     old = participant.token
-    assert Client().get(sheet(old)).status_code == 200  # kept
+    assert Client().get(sheet_url(old)).status_code == 200  # kept
     url = reverse(
         "assessments:participant_link",
         kwargs={"code": participant.assessment.code, "participant": participant.code},
     )
     assert facilitator.post(url).status_code == 200
-    assert Client().get(sheet(old)).status_code == 410
+    assert Client().get(sheet_url(old)).status_code == 410
 
 
 def test_an_unknown_link_is_never_served_a_kept_page(participant):
-    Client().get(sheet(participant.token))
-    assert Client().get(sheet(participant.token + "x")).status_code == 404
+    Client().get(sheet_url(participant.token))
+    assert Client().get(sheet_url(participant.token + "x")).status_code == 404
 
 
 def test_a_signed_in_visit_is_never_kept(facilitator, participant):
     # A facilitator with a message pending looks at the link: the message is theirs alone.
     url = reverse("assessments:round_status", kwargs={"code": participant.assessment.code})
     facilitator.post(url, {"to": "draft"})  # refused: leaves a message, not yet shown
-    assert 'class="messages"' in facilitator.get(sheet(participant.token)).content.decode()
+    assert 'class="messages"' in facilitator.get(sheet_url(participant.token)).content.decode()
     for _ in range(2):  # rendered, then (were it kept) from the cache
-        assert 'class="messages"' not in Client().get(sheet(participant.token)).content.decode()
+        assert 'class="messages"' not in Client().get(sheet_url(participant.token)).content.decode()
 
 
 @pytest.mark.parametrize("dimension", ["²", "9" * 5000, "-1", ""])
