@@ -153,8 +153,9 @@ def sheet(request: HttpRequest, token: str) -> HttpResponse:
     # Kept only for the link's own holder: a signed-in facilitator looking at a link gets the
     # layout with their own menu, which must never be kept (nor their pending messages).
     keep = not request.user.is_authenticated
-    scopes = (page_cache.SITE, page_cache.sheet_scope(token))
-    key = f"sheet-page:{page_cache.sheet_scope(token)}:{get_language()}"
+    own = page_cache.sheet_scope(token)
+    scopes = (page_cache.SITE, own)
+    key = f"sheet-page:{own}:{get_language()}"
     try:
         # An address that has used up its guesses is refused every link, the kept ones too:
         # otherwise a guess that happened to hit a kept page would stand out from the 429s.
