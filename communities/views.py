@@ -37,6 +37,7 @@ IMPORT_SESSION_KEY = "communities.import"
 DASHBOARD_PAGE_SIZE = 50
 
 
+@page_cache.keep_whole
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     user = _user(request)
@@ -75,6 +76,7 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
+@page_cache.keep_whole
 @login_required
 @require_safe
 def community_detail(request: HttpRequest, slug: str) -> HttpResponse:

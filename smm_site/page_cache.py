@@ -24,6 +24,17 @@ was rendered for. Named individual answers are never put in a part; the one page
 them, a stakeholder's own sheet, is kept whole under the hash of their link (``cached_page``,
 ``sheet_scope``) and served to that link's holder only (docs/data-protection.md).
 
+Signed-in pages whose content is all in parts (dashboards, community, round, workshop and
+report pages) are also kept *whole* (``keep_whole``): the finished page, under the hash of the
+session cookie, the language and the address, served again before the view runs. Rendering
+the layout, reading the user and checking access are most of what such a page costs once its
+part is cached. A kept page is served only while (a) the session still signs in the same user
+(the session is read as it would be anyway: logging out, expiry and a new login all end it),
+(b) no version it depends on has changed (SITE, which every signed-in write and every change
+to a user starts anew, and the versions of its parts) and (c) for at most ``TIMEOUT``. So it
+is served to nobody the view would not have served it to, in no state the view would not have
+rendered.
+
 The versions live in the same cache as the parts, so every process must share that cache:
 production enables page caching only with Redis (``REDIS_URL``); without it the ``pages``
 cache is Django's DummyCache and every part is rendered afresh.
@@ -37,6 +48,9 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
+from django.contrib.messages import get_messages
 from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csp import get_nonce
@@ -101,6 +115,9 @@ def part(
 
     ``key`` may hold what a user typed (a search): it is hashed, with the user and the language,
     into the cache key, so any text is a valid key and no two keys run together."""
+    kept_scopes = getattr(request, "_kept_scopes", None)
+    if kept_scopes is not None:  # the whole page depends on what its parts depend on
+        kept_scopes.update(scopes)
     user_id = getattr(getattr(request, "user", None), "pk", None)
     parts = repr((user_id, get_language() or "", *map(str, key)))
     cache_key = f"part:{name}:{hashlib.sha256(parts.encode()).hexdigest()}"
@@ -124,7 +141,10 @@ def csrf_placeholder() -> str:
 
 def with_csrf(request: HttpRequest, html: str) -> SafeString:
     """A part with this request's CSRF token in place of the placeholder: the cached HTML
-    stays free of per-request values and the page still gets a valid token."""
+    stays free of per-request values and the page still gets a valid token. (In a page kept
+    whole the placeholder stays: ``keep_whole`` fills the finished page.)"""
+    if getattr(request, "_kept_scopes", None) is not None:
+        return mark_safe(html)  # noqa: S308
     return mark_safe(html.replace(csrf_placeholder(), get_token(request)))  # noqa: S308
 
 
@@ -158,6 +178,91 @@ def cached_page(key: str, scopes: Iterable[str]) -> tuple[list[str], str | None]
 
 def store_page(key: str, current: list[str], html: str) -> None:
     _cache().set(key, (current, html), timeout=TIMEOUT)
+
+
+def placeholders(request: HttpRequest) -> dict[str, str]:
+    """Context processor: a page being kept whole is rendered with placeholders for its
+    per-response values, which ``fill`` replaces in every response made from it."""
+    if getattr(request, "_kept_scopes", None) is None:
+        return {}
+    return {"csrf_token": csrf_placeholder(), "csp_nonce": nonce_placeholder()}
+
+
+def _whole_key(request: HttpRequest) -> str | None:
+    session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+    if not session_key:
+        return None  # not signed in: nothing kept (the view redirects to the login)
+    htmx = sorted((k, v) for k, v in request.headers.items() if k.lower().startswith("hx-"))
+    parts = repr((session_key, get_language() or "", request.get_full_path(), htmx))
+    return f"whole:{hashlib.sha256(parts.encode()).hexdigest()}"
+
+
+def _kept_response(request: HttpRequest, key: str) -> tuple[HttpResponse | None, dict[str, str]]:
+    """The page kept under ``key`` if this session still signs in its user and no version it
+    was rendered at has changed since; and the current versions (a page rendered now is kept
+    at these: read before it is rendered, so a write meanwhile makes it stale, not lost)."""
+    found = _cache().get_many([f"v:{SITE}", f"v:{SHEETS}", key])
+    current = dict(zip((SITE, SHEETS), versions((SITE, SHEETS), found), strict=True))
+    stored = found.get(key)
+    if not isinstance(stored, dict) or request.COOKIES.get("messages"):
+        return None, current  # (a message waiting to be shown: the view renders it)
+    if any(current.get(scope) != version for scope, version in stored["versions"].items()):
+        return None, current
+    # Reading the session is what the view's login check would do first anyway; it fails
+    # once the person logged out, the session expired or another user signed in with it.
+    if request.session.get(SESSION_KEY) != stored["user"]:
+        return None, current
+    return HttpResponse(fill(request, stored["body"]), headers=stored["headers"]), current
+
+
+def keep_whole(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Keep the view's page whole for a signed-in GET (see the module's docstring).
+
+    Only for views whose every part that changes with stakeholders' writes is a ``part``
+    (the page then depends on those parts' versions); all the rest of a signed-in page changes
+    only with signed-in writes (SITE). Put it above ``login_required``."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        key = _whole_key(request) if request.method == "GET" else None
+        if key is None:
+            return view(request, *args, **kwargs)
+        kept, current = _kept_response(request, key)
+        if kept is not None:
+            return kept
+        scopes = request._kept_scopes = {SITE}  # type: ignore[attr-defined]
+        try:
+            response = view(request, *args, **kwargs)
+        finally:
+            # An error page rendered after an exception must get real values, not placeholders.
+            del request._kept_scopes  # type: ignore[attr-defined]
+        if response.streaming or not response.get("Content-Type", "").startswith("text/"):
+            return response
+        body = response.content.decode(response.charset)
+        if _keepable(request, response) and scopes <= current.keys():
+            stored = {
+                "versions": {scope: current[scope] for scope in scopes},
+                "user": request.session.get(SESSION_KEY),
+                "headers": dict(response.items()),
+                "body": body,
+            }
+            _cache().set(key, stored, timeout=TIMEOUT)
+        response.content = fill(request, body).encode(response.charset)
+        return response
+
+    return wrapper
+
+
+def _keepable(request: HttpRequest, response: HttpResponse) -> bool:
+    user = getattr(request, "user", None)
+    return (
+        response.status_code == 200
+        and not response.cookies  # the view set something for this browser alone
+        and user is not None
+        and user.is_authenticated
+        and not request.session.modified
+        and not len(get_messages(request))  # shown once, so never kept
+    )
 
 
 def sheet_scope(token: str) -> str:

@@ -72,6 +72,7 @@ def _pdf_response(content: bytes, filename: str) -> HttpResponse:
 # Round report ---------------------------------------------------------------------------------
 
 
+@page_cache.keep_whole
 @login_required
 @require_GET
 def report(request: HttpRequest, code: UUID) -> HttpResponse:
@@ -142,6 +143,7 @@ def _overview_filters(request: HttpRequest) -> tuple[OverviewFilterForm, dict[st
     return form, {}
 
 
+@page_cache.keep_whole
 @login_required
 @require_GET
 def overview(request: HttpRequest) -> HttpResponse:

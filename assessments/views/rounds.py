@@ -80,6 +80,7 @@ def round_create_view(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@page_cache.keep_whole
 @login_required
 @require_http_methods(["GET", "HEAD"])
 def round_detail(request: HttpRequest, code: UUID) -> HttpResponse:

@@ -78,6 +78,7 @@ def _scopes(assessment: Assessment) -> tuple[str, ...]:
     return (SITE, SHEETS) if assessment.is_collecting else (SITE,)
 
 
+@page_cache.keep_whole
 @login_required
 @require_safe
 def analysis(request: HttpRequest, code: UUID) -> HttpResponse:
@@ -169,6 +170,7 @@ def _presenter_page(
     )
 
 
+@page_cache.keep_whole
 @login_required
 @require_safe
 def presenter(request: HttpRequest, code: UUID, number: int | None = None) -> HttpResponse:

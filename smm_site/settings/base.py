@@ -78,6 +78,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "django.template.context_processors.i18n",
+                # Last: a page kept whole is rendered with placeholders for the two above.
+                "smm_site.page_cache.placeholders",
             ],
         },
     },
