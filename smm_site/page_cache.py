@@ -83,25 +83,23 @@ def versions(scopes: Iterable[str], found: dict[str, Any] | None = None) -> list
             # Unknown (first use or evicted): start a new version rather than reuse "0",
             # which an evicted-then-recreated counter could otherwise repeat.
             value = f"{time.time_ns():x}"
-            _cache().add(key, value, timeout=_version_timeout(key))
+            _cache().add(key, value, timeout=VERSION_TIMEOUT)
             value = _cache().get(key, value)
         result.append(str(value))
     return result
 
 
-def _version_timeout(key: str) -> int | None:
-    # One version per stakeholder's sheet would pile up for ever; once it has lapsed, a new
-    # one starts and the sheet is rendered afresh, which is always safe.
-    return 2 * TIMEOUT if key.startswith("v:sheet:") else None
+# Nothing is kept longer than TIMEOUT, so a version unchanged for longer protects nothing any
+# more: it lapses (and a new one starts, which is always safe) instead of piling up, one per
+# stakeholder's sheet. One timeout for all makes a bump one write to the cache.
+VERSION_TIMEOUT = 2 * TIMEOUT
 
 
 def bump(*scopes: str) -> None:
     """Start new versions of the given scopes (all of them when none is given)."""
     stamp = f"{time.time_ns():x}"
     keys = [f"v:{scope}" for scope in scopes or (SITE, SHEETS)]
-    for timeout in {_version_timeout(key) for key in keys}:
-        chosen = {key: stamp for key in keys if _version_timeout(key) == timeout}
-        _cache().set_many(chosen, timeout=timeout)
+    _cache().set_many(dict.fromkeys(keys, stamp), timeout=VERSION_TIMEOUT)
 
 
 def part(
