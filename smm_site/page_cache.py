@@ -33,7 +33,8 @@ part is cached. A kept page is served only while (a) the session still signs in 
 (b) no version it depends on has changed (SITE, which every signed-in write and every change
 to a user starts anew, and the versions of its parts) and (c) for at most ``TIMEOUT``. So it
 is served to nobody the view would not have served it to, in no state the view would not have
-rendered.
+rendered. A kept download (the round report's PDF) writes its audit record at every serving,
+as the view does (``audit_every_serving``).
 
 The versions live in the same cache as the parts, so every process must share that cache:
 production enables page caching only with Redis (``REDIS_URL``); without it the ``pages``
@@ -210,7 +211,20 @@ def _kept_response(request: HttpRequest, key: str) -> tuple[HttpResponse | None,
     # once the person logged out, the session expired or another user signed in with it.
     if request.session.get(SESSION_KEY) != stored["user"]:
         return None, current
-    return HttpResponse(fill(request, stored["body"]), headers=stored["headers"]), current
+    if stored["audit"] is not None:  # a download recorded each time (audit_every_serving)
+        from assessments.models import AuditEvent
+
+        AuditEvent.objects.create(**stored["audit"])
+    body = stored["body"]
+    if isinstance(body, str):
+        body = fill(request, body)
+    return HttpResponse(body, headers=stored["headers"]), current
+
+
+def audit_every_serving(request: HttpRequest, **fields: Any) -> None:
+    """Have every serving of this kept response (a download) write an AuditEvent with these
+    fields, as the view did when it made the response."""
+    request._kept_audit = fields  # type: ignore[attr-defined]
 
 
 def keep_whole(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -234,18 +248,22 @@ def keep_whole(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
         finally:
             # An error page rendered after an exception must get real values, not placeholders.
             del request._kept_scopes  # type: ignore[attr-defined]
-        if response.streaming or not response.get("Content-Type", "").startswith("text/"):
+        if response.streaming:
             return response
-        body = response.content.decode(response.charset)
+        # A page gets its per-response values in every response; a file (a PDF) has none.
+        text = response.get("Content-Type", "").startswith("text/")
+        body = response.content.decode(response.charset) if text else response.content
         if _keepable(request, response) and scopes <= current.keys():
             stored = {
                 "versions": {scope: current[scope] for scope in scopes},
                 "user": request.session.get(SESSION_KEY),
                 "headers": dict(response.items()),
                 "body": body,
+                "audit": getattr(request, "_kept_audit", None),
             }
             _cache().set(key, stored, timeout=TIMEOUT)
-        response.content = fill(request, body).encode(response.charset)
+        if isinstance(body, str):
+            response.content = fill(request, body).encode(response.charset)
         return response
 
     return wrapper

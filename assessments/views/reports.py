@@ -106,26 +106,27 @@ def report(request: HttpRequest, code: UUID) -> HttpResponse:
     )
 
 
+@page_cache.keep_whole
 @login_required
 @require_GET
-def report_pdf(request: HttpRequest, code: UUID) -> HttpResponse | FileResponse:
+def report_pdf(request: HttpRequest, code: UUID) -> HttpResponse:
     # The round and its community only: the rest is read only when the PDF is first rendered.
     assessment = get_assessment_for(request, code, related=("community",))
     if not assessment.is_finalised:
         raise Http404
     name, rendered = pdf.stored_round_report(assessment)
-    audit(
-        verb=AuditEvent.Verb.EXPORTED,
-        summary=_("Report PDF downloaded: %(round)s") % {"round": assessment},
-        actor=request.user,
-        assessment=assessment,
-        detail={"format": "pdf", "rendered": rendered},
-    )
-    response = FileResponse(
-        default_storage.open(name, "rb"),
-        content_type=PDF,
-        filename=f"{assessment.file_stem}.pdf",
-    )
+    event = {
+        "verb": AuditEvent.Verb.EXPORTED,
+        "summary": (_("Report PDF downloaded: %(round)s") % {"round": assessment})[:300],
+        "assessment_id": assessment.pk,
+        "community_id": assessment.community_id,
+        "actor_id": request.user.pk,
+    }
+    AuditEvent.objects.create(**event, detail={"format": "pdf", "rendered": rendered})
+    # Served again from the page cache (a few hundred kilobytes at most), it is recorded again.
+    page_cache.audit_every_serving(request, **event, detail={"format": "pdf", "rendered": False})
+    with default_storage.open(name, "rb") as file:
+        response = _pdf_response(file.read(), f"{assessment.file_stem}.pdf")
     response["Cache-Control"] = "private, max-age=300"
     return response
 

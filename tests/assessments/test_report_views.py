@@ -338,11 +338,21 @@ def test_change_over_time_tag_no_rounds(community):
 # Stored PDF -------------------------------------------------------------------------------------
 
 
-def test_stored_report_pdf_costs_the_round_and_its_audit_record_only(evaluator, baseline):
+def test_stored_report_pdf_costs_the_round_and_its_audit_record_only(
+    evaluator, facilitator, baseline
+):
     url = reverse("assessments:report_pdf", kwargs={"code": baseline.code})
     assert evaluator.get(url).status_code == 200  # rendered and stored
-    count, response = count_queries(evaluator, url)
-    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    count, response = count_queries(facilitator, url)
+    assert response.content.startswith(b"%PDF")
     assert count == 4  # session, user, the round with its community, the audit record
+    # Kept whole for the session (page_cache.keep_whole): the session and the audit record.
+    count, again = count_queries(facilitator, url)
+    assert count == 2
+    assert again.content == response.content
+    assert again["Content-Disposition"] == response["Content-Disposition"]
     downloads = AuditEvent.objects.filter(verb=AuditEvent.Verb.EXPORTED, assessment=baseline)
-    assert [event.detail["rendered"] for event in downloads.order_by("pk")] == [True, False]
+    events = list(downloads.order_by("pk"))
+    assert [event.detail["rendered"] for event in events] == [True, False, False]
+    assert [event.actor.username for event in events] == ["eval", "fac", "fac"]  # type: ignore[union-attr]
+    assert {event.community_id for event in events} == {baseline.community_id}
