@@ -4,7 +4,8 @@
 
 Uses the production settings against PostgreSQL database `smm_bench` (made by bench/run.py:
 300 communities), as its evaluator `bench-evaluator`. Prints the time of the data fetch (and
-its SQL query count), of the whole render, the pages and the size. --limit renders only the
+its SQL query count), of the whole render (wall and CPU, children included), the pages and the
+size. --limit renders only the
 first N communities (by trimming the overview), to see how the time grows.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import secrets
 import sys
 import tempfile
@@ -21,6 +23,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+
+def _cpu_s() -> float:
+    """CPU seconds of this process and of its finished children (the pool's layout processes
+    are joined before the render returns, so their time is counted)."""
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        usage = resource.getrusage(who)
+        total += usage.ru_utime + usage.ru_stime
+    return total
 
 
 def main() -> None:
@@ -68,11 +80,13 @@ def main() -> None:
         data = pack.pack_data(user)
     fetch_s = time.perf_counter() - t0
     marks: list[tuple[float, int]] = []
+    cpu0 = _cpu_s()
     t1 = time.perf_counter()
     rendered = pdf.evaluator_pack_pdf(
         user, progress=lambda done, total: marks.append((time.perf_counter() - t1, done))
     )
     total_s = time.perf_counter() - t1
+    cpu_s = _cpu_s() - cpu0
     result = {
         "communities": rendered.communities,
         "pages": rendered.pages,
@@ -80,6 +94,8 @@ def main() -> None:
         "data_fetch_s": round(fetch_s, 2),
         "data_fetch_queries": len(queries),
         "render_s": round(total_s, 2),
+        "render_cpu_s": round(cpu_s, 2),
+        "cpu_ms_per_page": round(1000 * cpu_s / max(1, rendered.pages)),
         "front_matter_s": round(marks[0][0], 2) if marks else None,
         "progress_marks": [(round(t, 1), n) for t, n in marks],
     }

@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from ..models import Assessment
 from . import charts, pdf_pool
 from .data import Overview, RoundReport, round_date, round_report
-from .pack import PackData, PackEntry, pack_radar_svg
+from .pack import PackData, PackEntry, pack_heatmap_svg, pack_radar_svg
 
 logger = logging.getLogger(__name__)
 # WeasyPrint logs every layout step at INFO; that is noise in server logs.
@@ -156,9 +156,7 @@ def _pack_entry(entry: PackEntry) -> dict[str, Any]:
 def _heatmaps(data: Overview) -> list[str]:
     lines = data.lines
     return [
-        mark_safe(  # noqa: S308 - built by svg.py, escaped
-            charts.heatmap_svg(replace(data, lines=lines[i : i + HEATMAP_ROWS]))
-        )
+        _svg_data_uri(pack_heatmap_svg(replace(data, lines=lines[i : i + HEATMAP_ROWS])))
         for i in range(0, len(lines), HEATMAP_ROWS)
     ]
 

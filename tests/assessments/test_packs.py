@@ -242,6 +242,30 @@ def test_pack_has_every_community_the_heatmap_and_no_names(evaluator, two_commun
     assert reader.trailer["/Root"]["/Lang"] == "en-gb"
 
 
+def test_pack_charts_draw_straight_onto_the_page(evaluator_user, two_communities):
+    """Anchored SVG text and SVG opacity make WeasyPrint draw into a group of its own (a form
+    XObject) per label: slow to lay out and join for hundreds of pages. The pack's radar and
+    heatmap have none, and still say what they show."""
+    rendered = pdf.evaluator_pack_pdf(evaluator_user)
+    reader = PdfReader(io.BytesIO(rendered.content))
+    for page in reader.pages:
+        assert not (page.get("/Resources") or {}).get("/XObject")
+    pages = [" ".join(p.extract_text().split()) for p in reader.pages]
+    assert "Bolsover" in pages[1] and "Accountability" in pages[1]
+    assert "Agreed level" in pages[-1]
+
+
+def test_pack_heatmap_shortens_only_long_names(evaluator_user, two_communities):
+    two_communities.community.name = "Newcastle upon Tyne, Gateshead and North Tyneside"
+    two_communities.community.save()
+    rendered = pdf.evaluator_pack_pdf(evaluator_user)
+    pages = [
+        " ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(rendered.content)).pages
+    ]
+    assert "…" in pages[1] and "North Tyneside" not in pages[1] and "Bolsover" in pages[1]
+    assert "Newcastle upon Tyne, Gateshead and North Tyneside" in pages[2]  # the contents
+
+
 def test_pack_pages_contents_and_page_numbers(evaluator_user, two_communities):
     rendered = pdf.evaluator_pack_pdf(evaluator_user)
     reader = PdfReader(io.BytesIO(rendered.content))
