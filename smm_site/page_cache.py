@@ -191,8 +191,11 @@ def _whole_key(request: HttpRequest) -> str | None:
     session_key = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
     if not session_key:
         return None  # not signed in: nothing kept (the view redirects to the login)
-    htmx = sorted((k, v) for k, v in request.headers.items() if k.lower().startswith("hx-"))
-    parts = repr((session_key, get_language() or "", request.get_full_path(), htmx))
+    # What a response may vary on besides the session and the address (htmx requests get
+    # fragments; a response may be compressed for browsers that accept it).
+    htmx = [(k, v) for k, v in request.headers.items() if k.lower().startswith("hx-")]
+    varies = [*sorted(htmx), ("Accept-Encoding", request.headers.get("Accept-Encoding", ""))]
+    parts = repr((session_key, get_language() or "", request.get_full_path(), varies))
     return f"whole:{hashlib.sha256(parts.encode()).hexdigest()}"
 
 
@@ -251,9 +254,9 @@ def keep_whole(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
         if response.streaming:
             return response
         # A page gets its per-response values in every response; a file (a PDF) has none.
-        text = response.get("Content-Type", "").startswith("text/")
-        body = response.content.decode(response.charset) if text else response.content
-        if _keepable(request, response) and scopes <= current.keys():
+        page = response.get("Content-Type", "").startswith("text/html")
+        body = response.content.decode(response.charset) if page else response.content
+        if _keepable(request, response, body) and scopes <= current.keys():
             stored = {
                 "versions": {scope: current[scope] for scope in scopes},
                 "user": request.session.get(SESSION_KEY),
@@ -269,10 +272,15 @@ def keep_whole(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
     return wrapper
 
 
-def _keepable(request: HttpRequest, response: HttpResponse) -> bool:
+# Kept in Redis for every session that asks: a bigger response is served, but not kept.
+KEEP_MAX_BYTES = 1024 * 1024
+
+
+def _keepable(request: HttpRequest, response: HttpResponse, body: str | bytes) -> bool:
     user = getattr(request, "user", None)
     return (
         response.status_code == 200
+        and len(body) <= KEEP_MAX_BYTES
         and not response.cookies  # the view set something for this browser alone
         and user is not None
         and user.is_authenticated
