@@ -176,16 +176,19 @@ def _demo_stamp() -> str:
     import hashlib
 
     h = hashlib.sha256()
-    for path in sorted(ROOT.glob("*/management/commands/load_demo.py")) + sorted(
-        ROOT.glob("*/migrations/0*.py")
-    ):
+    for path in [
+        *sorted(ROOT.glob("*/management/commands/load_demo.py")),
+        *sorted(ROOT.glob("*/migrations/0*.py")),
+        ROOT / "bench" / "demo_shapes.py",
+    ]:
         h.update(path.name.encode())
         h.update(path.read_bytes())
     return h.hexdigest()
 
 
 def prepare_demo_db() -> bool:
-    """migrate + load_demo, skipped when neither changed since the last time."""
+    """migrate + load_demo + bench/demo_shapes.py, skipped when none changed since the last
+    time."""
     stamp_file = RESULTS / "demo-db.stamp"
     stamp = _demo_stamp()
     if _db_exists(DEMO_DB) and stamp_file.exists() and stamp_file.read_text() == stamp:
@@ -193,9 +196,13 @@ def prepare_demo_db() -> bool:
     if not _db_exists(DEMO_DB):
         _pg_admin(f'CREATE DATABASE "{DEMO_DB}"')
     env = base_env(f"{PG_URL}/{DEMO_DB}")
-    for cmd in (["migrate", "--noinput", "-v0"], ["load_demo"]):
+    for cmd in (
+        ["manage.py", "migrate", "--noinput", "-v0"],
+        ["manage.py", "load_demo"],
+        ["bench/demo_shapes.py"],
+    ):
         subprocess.run(
-            [PY, "manage.py", *cmd],
+            [PY, *cmd],
             cwd=ROOT,
             env=env,
             check=True,
