@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
@@ -212,24 +212,24 @@ def _evaluator_pack(
     # Front matter in roman numerals (the cover is i, the comparison follows it) and the
     # communities from 1, one page each: every number in the contents is known before anything
     # is laid out, so all parts are laid out at once.
-    heatmap_page = to_roman(2)
     for i, entry in enumerate(entries):
         entry["page"] = i + 1
-    front = {**base, "entries": entries, "heatmaps": heatmaps, "heatmap_page": heatmap_page}
-    parts = [pdf_pool.Part(render_to_string("assessments/pdf/pack_front.html", front), roman=True)]
-    for i in range(0, len(entries), PACK_CHUNK):
-        chunk = {**base, "entries": entries[i : i + PACK_CHUNK]}
-        parts.append(
-            pdf_pool.Part(
-                render_to_string("assessments/pdf/pack_communities.html", chunk),
-                first_page=i + 1,
-            )
-        )
-    total = len(parts)
+    front = {**base, "entries": entries, "heatmaps": heatmaps, "heatmap_page": to_roman(2)}
+
+    def parts() -> Iterator[pdf_pool.Part]:
+        # Made one at a time, as the pool takes them: the children start on the front matter
+        # (the biggest part) while the community pages' HTML is still being written here.
+        yield pdf_pool.Part(render_to_string("assessments/pdf/pack_front.html", front), roman=True)
+        for i in range(0, len(entries), PACK_CHUNK):
+            chunk = {**base, "entries": entries[i : i + PACK_CHUNK]}
+            html = render_to_string("assessments/pdf/pack_communities.html", chunk)
+            yield pdf_pool.Part(html, first_page=i + 1)
+
+    total = 1 + -(-len(entries) // PACK_CHUNK)
     if progress:
         progress(0, total)
     rendered = pdf_pool.render_parts(
-        parts,
+        parts(),
         stylesheet=stylesheet,
         base_url=base_url,
         pool=pool,

@@ -16,7 +16,7 @@ import io
 import multiprocessing
 import os
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from functools import cache
@@ -124,7 +124,7 @@ def workers(processes: int, stylesheet: str) -> Iterator[Executor | None]:
 
 
 def render_parts(
-    parts: Sequence[Part],
+    parts: Iterable[Part],
     *,
     stylesheet: str,
     base_url: str,
@@ -132,25 +132,21 @@ def render_parts(
     done: Callable[[int], None] | None = None,
 ) -> list[Rendered]:
     """Every part rendered, in order. `done(n)` is called as the n-th part finishes (any order).
-    Without a pool (or with one part) everything runs here, without children."""
-    results: list[Rendered | None] = [None] * len(parts)
-    finished = 0
-    if pool is None or len(parts) <= 1:
-        for i, part in enumerate(parts):
-            results[i] = render_part(part, stylesheet, base_url)
-            finished += 1
+    With a pool, each part is handed over as `parts` yields it, so the children can start on
+    the first while the caller still makes the next. Without one, everything runs here."""
+    results: list[Rendered] = []
+    if pool is None:
+        for part in parts:
+            results.append(render_part(part, stylesheet, base_url))
             if done:
-                done(finished)
-    else:
-        futures = {
-            pool.submit(render_part, part, stylesheet, base_url): i for i, part in enumerate(parts)
-        }
-        for future in as_completed(futures):
-            results[futures[future]] = future.result()
-            finished += 1
-            if done:
-                done(finished)
-    return [r for r in results if r is not None]
+                done(len(results))
+        return results
+    futures = [pool.submit(render_part, part, stylesheet, base_url) for part in parts]
+    for finished, future in enumerate(as_completed(futures), start=1):
+        future.result()  # a failed part fails the whole now, not after the others
+        if done:
+            done(finished)
+    return [future.result() for future in futures]
 
 
 def join(documents: Sequence[bytes], *, title: str, lang: str, author: str = "smm") -> bytes:

@@ -316,6 +316,7 @@ def test_pack_in_parallel_processes_matches_one_process(
     original = pdf_pool.render_parts
 
     def spy(parts, **kwargs):  # type: ignore[no-untyped-def]
+        parts = list(parts)
         calls.append((len(parts), kwargs["pool"]._max_workers if kwargs["pool"] else 1))
         return original(parts, **kwargs)
 
