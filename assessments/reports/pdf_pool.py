@@ -63,14 +63,11 @@ def _html_class() -> type:
     from weasyprint import html as weasy_html
 
     ua_text = getattr(weasy_html, "UA", None)
-    counter_style = getattr(weasy_html, "UA_COUNTER_STYLE", None)
-    if (
-        not isinstance(ua_text, str)
-        or counter_style is None
-        or not hasattr(HTML, "_ua_stylesheets")
-    ):
+    if not isinstance(ua_text, str) or not hasattr(HTML, "_ua_stylesheets"):
         return HTML
-    lean = CSS(string=UNUSED_UA_RULES.sub("", ua_text), counter_style=counter_style)
+    # Its @counter-style rules are already in WeasyPrint's own counter styles (which every
+    # render copies); a dict of their own keeps them from being defined twice, with a warning.
+    lean = CSS(string=UNUSED_UA_RULES.sub("", ua_text), counter_style={})
 
     class PackHTML(HTML):  # type: ignore[misc]
         def _ua_stylesheets(self, forms: bool = False) -> list[object]:
