@@ -1,12 +1,14 @@
 """Time the evaluator pack render directly (no HTTP, no worker) on the benchmark database.
 
     .venv/bin/python bench/pack_bench.py [--db smm_bench] [--limit N] [--out pack.pdf]
+        [--chunk N] [--processes N]
 
 Uses the production settings against PostgreSQL database `smm_bench` (made by bench/run.py:
 300 communities), as its evaluator `bench-evaluator`. Prints the time of the data fetch (and
 its SQL query count), of the whole render (wall and CPU, children included), the pages and the
-size. --limit renders only the
-first N communities (by trimming the overview), to see how the time grows.
+size. --limit renders only the first N communities (by trimming the overview), to see how the
+time grows; --chunk and --processes override the part size and the number of layout
+processes, to tune them.
 """
 
 from __future__ import annotations
@@ -41,6 +43,10 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=0)
     parser.add_argument("--out", default="", help="write the PDF here")
     parser.add_argument("--json", default="", help="write the numbers here as JSON")
+    parser.add_argument(
+        "--chunk", type=int, default=0, help="communities per part (pdf.PACK_CHUNK)"
+    )
+    parser.add_argument("--processes", type=int, default=0, help="layout processes")
     args = parser.parse_args()
     assert args.db.startswith("smm_bench"), "only the benchmark databases"
     pg = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432").rstrip("/")
@@ -66,6 +72,10 @@ def main() -> None:
     from communities.models import User
 
     user = User.objects.get(username="bench-evaluator")
+    if args.chunk:
+        pdf.PACK_CHUNK = args.chunk
+    if args.processes:
+        pdf.pack_processes = lambda: args.processes
     if args.limit:  # trim the overview the pack is built from
         original = pack.overview
 
