@@ -4,6 +4,7 @@ the PDF read back, and the constant query count of its data."""
 from __future__ import annotations
 
 import io
+from concurrent.futures import Executor, Future
 
 import pytest
 from django.core.management import call_command
@@ -302,6 +303,32 @@ def test_pack_pages_contents_and_page_numbers(evaluator_user, two_communities):
         BASELINE_LEVELS[:3], ["Vision", "Collaboration", "Accountability"], strict=True
     ):
         assert f"{name} {level}" in pages[-1]
+
+
+def test_parts_go_to_the_pool_as_they_are_made():
+    """The layout processes start on the first part while the next one's HTML is written."""
+    events: list[tuple[str, str]] = []
+
+    class Recorder(Executor):
+        def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def]
+            events.append(("submitted", args[0].html))
+            future: Future[pdf_pool.Rendered] = Future()
+            future.set_result(pdf_pool.Rendered(content=b"", pages=1))
+            return future
+
+    def parts():  # type: ignore[no-untyped-def]
+        for html in ("front", "chunk"):
+            events.append(("made", html))
+            yield pdf_pool.Part(html)
+
+    rendered = pdf_pool.render_parts(parts(), stylesheet="", base_url="", pool=Recorder())
+    assert len(rendered) == 2
+    assert events == [
+        ("made", "front"),
+        ("submitted", "front"),
+        ("made", "chunk"),
+        ("submitted", "chunk"),
+    ]
 
 
 def test_pack_in_parallel_processes_matches_one_process(
