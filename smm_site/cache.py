@@ -5,10 +5,12 @@ sets up a few hundred response callbacks. A page that reads a session, two data 
 a cached part makes about six such calls, and in a profile of a cached page those
 constructions were a visible share of the request. A ``redis.Redis`` object is thread-safe and
 holds no connection of its own (the pool does), so one per pool is enough.
+``set_many`` is also lighter (see there).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.cache.backends import redis
@@ -27,6 +29,18 @@ class RedisCacheClient(redis.RedisCacheClient):
             client = self._client(connection_pool=pool)  # type: ignore[attr-defined]
             self._clients[index] = client
         return client
+
+    def set_many(self, data: Mapping[Any, Any], timeout: Any) -> None:
+        # Django's sends MULTI, MSET, one EXPIRE per key and EXEC; a page-version bump (after
+        # every autosave) is two keys, so one SET ... EX each, in one round trip, is enough:
+        # no reader needs the keys to change together.
+        pipeline = self.get_client(None, write=True).pipeline(transaction=False)
+        for key, value in data.items():
+            if timeout == 0:
+                pipeline.delete(key)
+            else:
+                pipeline.set(key, self._serializer.dumps(value), ex=timeout)  # type: ignore[attr-defined]
+        pipeline.execute()
 
 
 class RedisCache(redis.RedisCache):

@@ -132,8 +132,16 @@ def test_redis_backend_reuses_one_client_and_works():
         assert backend.get("answer") == {"level": 4}
         backend.set("counter", 1, timeout=30)
         assert backend.incr("counter") == 2
+        # set_many: one SET ... EX per key (smm_site/cache.py), with the timeout, and 0 deletes.
+        backend.set_many({"a": [1], "b": "two"}, timeout=30)
+        assert backend.get_many(["a", "b"]) == {"a": [1], "b": "two"}
+        assert 0 < client.ttl(backend.make_and_validate_key("a")) <= 30
+        backend.set_many({"a": 1, "b": 2}, timeout=0)
+        assert backend.get_many(["a", "b"]) == {}
+        backend.set_many({"a": 1}, timeout=None)
+        assert client.ttl(backend.make_and_validate_key("a")) == -1  # no expiry
     finally:
-        backend.delete_many(["answer", "counter"])
+        backend.delete_many(["answer", "counter", "a", "b"])
 
 
 @pytest.mark.django_db
