@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import math
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -225,7 +226,7 @@ def _evaluator_pack(
             html = render_to_string("assessments/pdf/pack_communities.html", chunk)
             yield pdf_pool.Part(html, first_page=i + 1)
 
-    total = 1 + -(-len(entries) // PACK_CHUNK)
+    total = 1 + math.ceil(len(entries) / PACK_CHUNK)  # the front matter, then the chunks
     if progress:
         progress(0, total)
     rendered = pdf_pool.render_parts(
