@@ -7,7 +7,6 @@ different dimensions never overwrite each other; the same dimension edited twice
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communities.models import Stakeholder
+from smm_site.db import prepare
 
 from .models import (
     Assessment,
@@ -137,7 +137,7 @@ def quick_autosave(*, token_hash: str, dimension_id: int, answer: Answer) -> Qui
     params: list[Any] = [dimension_id, token_hash, Assessment.Status.COLLECTING, level]
     params += [answer.not_sure, answer.reason, now]
     with connection.cursor() as cursor:
-        _prepare(cursor, "smm_quick_save", _QUICK_SAVE)
+        prepare(cursor, "smm_quick_save", _QUICK_SAVE)
         cursor.execute(
             "SET LOCAL synchronous_commit TO OFF; "
             "EXECUTE smm_quick_save (%s, %s, %s, %s, %s, %s, %s)",
@@ -151,8 +151,8 @@ def quick_autosave(*, token_hash: str, dimension_id: int, answer: Answer) -> Qui
     return QuickSave(at=now, answered=others + int(this_one), rubric_id=rubric_id)
 
 
-# Prepared once per database connection (connections are kept, CONN_MAX_AGE): planning this
-# statement takes PostgreSQL longer than running it. Table names come from the models.
+# Prepared once per database connection (smm_site.db): planning this statement takes
+# PostgreSQL longer than running it. Table names come from the models.
 _QUICK_SAVE = f"""
     (bigint, varchar, varchar, smallint, boolean, text, timestamptz) AS
     WITH target AS (
@@ -183,17 +183,6 @@ _QUICK_SAVE = f"""
     )
     FROM target WHERE EXISTS (SELECT 1 FROM saved)
 """  # noqa: S608
-_prepared: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
-
-
-def _prepare(cursor: Any, name: str, statement: str) -> None:
-    """PREPARE ``name`` on this connection unless it already was (it outlives transactions,
-    rolled back or not, and ends with the connection)."""
-    raw = connection.connection
-    done = _prepared.setdefault(raw, set())
-    if name not in done:
-        cursor.execute(f"PREPARE {name} {statement}")
-        done.add(name)
 
 
 @dataclass(frozen=True)

@@ -215,9 +215,9 @@ def _kept_response(request: HttpRequest, key: str) -> tuple[HttpResponse | None,
     if request.session.get(SESSION_KEY) != stored["user"]:
         return None, current
     if stored["audit"] is not None:  # a download recorded each time (audit_every_serving)
-        from assessments.models import AuditEvent
+        from assessments.models import audit_again
 
-        AuditEvent.objects.create(**stored["audit"])
+        audit_again(stored["audit"])
     body = stored["body"]
     if isinstance(body, str):
         body = fill(request, body)
