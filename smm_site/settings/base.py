@@ -9,6 +9,8 @@ import dj_database_url
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+from smm_site.release import code_stamp
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
@@ -163,6 +165,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "smm <noreply@localhos
 # Used to build absolute personal links in invitation emails.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# The code that renders pages, in every key of the page cache (smm_site/release.py).
+SMM_RELEASE = os.environ.get("SMM_RELEASE", "").strip() or code_stamp(BASE_DIR, STATIC_ROOT)
+
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
@@ -174,6 +179,7 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "smm-pages",
         "OPTIONS": {"MAX_ENTRIES": 5000},
+        "KEY_PREFIX": f"pages:{SMM_RELEASE}",
     },
 }
 if os.environ.get("REDIS_URL"):
@@ -184,7 +190,7 @@ if os.environ.get("REDIS_URL"):
     CACHES["pages"] = {
         "BACKEND": "smm_site.cache.RedisCache",
         "LOCATION": os.environ["REDIS_URL"],
-        "KEY_PREFIX": "pages",
+        "KEY_PREFIX": f"pages:{SMM_RELEASE}",
     }
 
 # A strict policy: only our own files, scripts by nonce, nothing from other hosts.
