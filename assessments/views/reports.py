@@ -4,7 +4,6 @@ printable score sheets."""
 from __future__ import annotations
 
 import io
-import re
 from dataclasses import replace
 from typing import Any
 from uuid import UUID
@@ -51,7 +50,6 @@ PDF = "application/pdf"
 CSV = "text/csv; charset=utf-8"
 OVERVIEW_PAGE_SIZE = 25  # communities per page of the evaluator overview
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-ACCEPTS_GZIP = re.compile(r"\bgzip\b")  # as django.middleware.gzip reads Accept-Encoding
 
 
 def _report_round(request: HttpRequest, code: UUID, **fetch: Any) -> Assessment:
@@ -194,13 +192,34 @@ def _audit_export(request: HttpRequest, what: str, fmt: str, rows: int) -> None:
     )
 
 
+def accepts_gzip(accept_encoding: str) -> bool:
+    """Whether an Accept-Encoding header takes gzip: named, or by "*", with a q above 0
+    ("gzip;q=0" refuses it, RFC 9110 12.5.3; django.middleware.gzip only looks for the word)."""
+    weights: dict[str, float] = {}
+    for item in accept_encoding.lower().split(","):
+        coding, _semi, params = item.partition(";")
+        weight = 1.0
+        for param in params.split(";"):
+            name, _eq, value = param.strip().partition("=")
+            if name == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0
+        weights[coding.strip()] = weight
+    for coding in ("gzip", "x-gzip", "*"):
+        if coding in weights:
+            return weights[coding] > 0
+    return False
+
+
 def _export(
     request: HttpRequest, kind: str, what: str, build: exports.Build, content_type: str
 ) -> FileResponse:
     """Serve an export from its stored file (built first when the data has changed), and
     record the download."""
-    accepts_gzip = bool(ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")))
-    export = exports.stored(request.user, kind, build, accepts_gzip=accepts_gzip)
+    gzip_ok = accepts_gzip(request.headers.get("Accept-Encoding", ""))
+    export = exports.stored(request.user, kind, build, accepts_gzip=gzip_ok)
     stem, _dot, fmt = kind.rpartition(".")
     _audit_export(request, what, fmt, export.rows)
     response = FileResponse(

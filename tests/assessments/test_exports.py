@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from assessments.models import AuditEvent, ConsensusScore, IndividualScore
 from assessments.reports import exports
 from assessments.reports.exports import neutralise
+from assessments.views.reports import accepts_gzip
 from smm_site import page_cache
 from tests.assessments.test_reports_data import (
     make_round,
@@ -224,6 +225,33 @@ def test_stored_csv_comes_compressed_to_browsers_that_ask(evaluator, baseline, u
     assert gzip.decompress(compressed) == plain and len(compressed) < len(plain)
     identity = evaluator.get(url, headers={"Accept-Encoding": "identity"})
     assert not identity.has_header("Content-Encoding") and body(identity) == plain
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("gzip, deflate, br", True),
+        ("br;q=1.0, gzip;q=0.8, *;q=0.1", True),
+        ("*", True),
+        ("x-gzip", True),
+        ("GZIP", True),
+        ("gzip;q=0", False),
+        ("gzip;q=0.000, deflate", False),
+        ("*;q=0", False),
+        ("identity", False),
+        ("", False),
+        ("gzip;q=nonsense", False),
+        ("deflate, *;q=0.5, gzip;q=0", False),  # named beats the wildcard
+    ],
+)
+def test_accept_encoding_is_read_with_its_weights(header, expected):
+    assert accepts_gzip(header) is expected
+
+
+def test_a_browser_that_refuses_gzip_gets_the_plain_file(evaluator, baseline):
+    plain = body(evaluator.get(CSV_URL))
+    refused = evaluator.get(CSV_URL, headers={"Accept-Encoding": "gzip;q=0, identity"})
+    assert not refused.has_header("Content-Encoding") and body(refused) == plain
 
 
 def test_xlsx_is_never_sent_gzip_encoded(evaluator, baseline):
