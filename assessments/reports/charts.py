@@ -169,6 +169,8 @@ def heatmap_figure(data: Overview) -> dict[str, Any]:
         },
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
         height=140 + 44 * len(data.lines),
+        # On a phone nine names side by side overlap; static/js/charts.js shows the numbers.
+        meta={"narrow_ticktext": [str(number) for number in numbers]},
     )
     return _plain(fig)
 

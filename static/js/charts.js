@@ -22,8 +22,15 @@
       return;
     }
     var figure = JSON.parse(source.textContent);
+    var layout = figure.layout || {};
+    // A chart may name shorter tick labels for a narrow screen (the heatmap's dimension
+    // numbers instead of names, which would overlap): the key is printed beside its table.
+    var narrow = layout.meta && layout.meta.narrow_ticktext;
+    if (narrow && layout.xaxis && element.clientWidth < 576) {
+      layout.xaxis.ticktext = narrow;
+    }
     element.dataset.drawn = "1";
-    window.Plotly.newPlot(element, figure.data || [], figure.layout || {}, config);
+    window.Plotly.newPlot(element, figure.data || [], layout, config);
   }
 
   function init() {

@@ -23,6 +23,15 @@ def check_both_pages(page) -> None:  # type: ignore[no-untyped-def]
     page.goto("/overview/?nation=england")
     assert page.get_by_text("Communities 1–25 of 27, by name.").is_visible()
     assert page.locator("[data-chart=heatmap-figure] svg").count() > 0  # plotly drew it
+    width = page.viewport_size["width"]
+    ticks = page.locator("[data-chart=heatmap-figure] .xtick text").all_text_contents()
+    if width < 576:  # the dimensions' numbers: nine names would overlap on a phone
+        assert ticks == [str(n) for n in range(1, 10)]
+    else:
+        assert ticks[0].startswith("1. Vision")
+    # The table scrolls sideways on a phone; its caption stays on the screen.
+    caption = page.locator(".overview-table caption").bounding_box()
+    assert caption is not None and caption["x"] >= 0 and caption["x"] + caption["width"] <= width
     check_page(page)
     page.get_by_role("navigation", name="Pages of communities").get_by_role(
         "link", name="Next"
