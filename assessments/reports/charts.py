@@ -76,11 +76,26 @@ def radar_figure(report: RoundReport) -> dict[str, Any]:
         font=FONT,
         polar={
             "radialaxis": {"range": [0, 5], "tickvals": [1, 2, 3, 4, 5], "angle": 90},
-            "angularaxis": {"direction": "clockwise", "rotation": 90},
+            "angularaxis": {
+                "direction": "clockwise",
+                "rotation": 90,
+                "tickmode": "array",
+                "tickvals": names,
+                "ticktext": names,
+            },
         },
         legend={"orientation": "h", "y": -0.15},
         margin={"l": 90, "r": 90, "t": 50, "b": 30},
         height=480,
+        # On a phone the names run off the sides: numbers instead (static/js/charts.js; the
+        # table beside the chart names every dimension), and the margins they no longer need.
+        meta={
+            "narrow": {
+                "polar.angularaxis.ticktext": [str(n) for n in range(1, len(names) + 1)],
+                "margin.l": 30,
+                "margin.r": 30,
+            }
+        },
     )
     return _plain(fig)
 
@@ -170,7 +185,7 @@ def heatmap_figure(data: Overview) -> dict[str, Any]:
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
         height=140 + 44 * len(data.lines),
         # On a phone nine names side by side overlap; static/js/charts.js shows the numbers.
-        meta={"narrow_ticktext": [str(number) for number in numbers]},
+        meta={"narrow": {"xaxis.ticktext": [str(number) for number in numbers]}},
     )
     return _plain(fig)
 
@@ -203,9 +218,18 @@ def change_figure(data: ChangeOverTime) -> dict[str, Any]:
         font=FONT,
         barmode="group",
         yaxis={"range": [0, 5], "tickvals": [1, 2, 3, 4, 5], "title": {"text": _("Agreed level")}},
-        xaxis={"automargin": True, "tickangle": 0},
+        xaxis={
+            "automargin": True,
+            "tickangle": 0,
+            "tickmode": "array",
+            "tickvals": names,
+            "ticktext": names,
+        },
         legend={"orientation": "h", "y": 1.12},
         margin={"l": 50, "r": 10, "t": 40, "b": 10},
         height=380,
+        # On a phone the names overlap; static/js/charts.js shows the numbers (the table
+        # beside the chart names every dimension).
+        meta={"narrow": {"xaxis.ticktext": [str(d.number) for d in data.dimensions]}},
     )
     return _plain(fig)

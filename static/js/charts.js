@@ -23,11 +23,20 @@
     }
     var figure = JSON.parse(source.textContent);
     var layout = figure.layout || {};
-    // A chart may name shorter tick labels for a narrow screen (the heatmap's dimension
-    // numbers instead of names, which would overlap): the key is printed beside its table.
-    var narrow = layout.meta && layout.meta.narrow_ticktext;
-    if (narrow && layout.xaxis && element.clientWidth < 576) {
-      layout.xaxis.ticktext = narrow;
+    // A chart may name changes to its layout for a narrow screen, by dotted path (dimension
+    // numbers as tick labels instead of names, which would overlap or run off a phone's
+    // screen; the table beside every chart names the dimensions).
+    var narrow = layout.meta && layout.meta.narrow;
+    if (narrow && element.clientWidth < 576) {
+      Object.keys(narrow).forEach(function (path) {
+        var keys = path.split(".");
+        var target = layout;
+        keys.slice(0, -1).forEach(function (key) {
+          target[key] = target[key] || {};
+          target = target[key];
+        });
+        target[keys[keys.length - 1]] = narrow[path];
+      });
     }
     element.dataset.drawn = "1";
     window.Plotly.newPlot(element, figure.data || [], layout, config);

@@ -68,6 +68,10 @@ def test_report_page_shows_chart_and_table_of_the_same_numbers(request, persona,
     assert agreed["r"][:9] == BASELINE_LEVELS
     assert agreed["r"][9] == BASELINE_LEVELS[0]  # closed polygon
     assert 'id="radar-figure" type="application/json"' in html
+    # On a phone (static/js/charts.js) the dimensions are numbered, as in the table's key.
+    narrow = figure["layout"]["meta"]["narrow"]
+    assert narrow["polar.angularaxis.ticktext"] == [str(n) for n in range(1, 10)]
+    assert figure["layout"]["polar"]["angularaxis"]["tickvals"] == agreed["theta"][:9]
     # Each agreed level appears in the table.
     table = html.split("report-table", 1)[1].split("</table>", 1)[0]
     for level in BASELINE_LEVELS:
@@ -198,7 +202,9 @@ def test_overview_heatmap_table_and_links(request, persona, review, other_commun
     html = response.content.decode()
     assert "Halton" in html and "Bolsover" in html
     assert report_url(review) in html
-    tiles = json_in(html, "heatmap-figure")["data"][0]
+    heatmap = json_in(html, "heatmap-figure")
+    assert heatmap["layout"]["meta"]["narrow"]["xaxis.ticktext"] == [str(n) for n in range(1, 10)]
+    tiles = heatmap["data"][0]
     # Bolsover first (alphabetical), then Halton; one tile per agreed level.
     assert tiles["marker"]["color"] == [4] * 9 + REVIEW_LEVELS
     assert tiles["y"] == ["Bolsover"] * 9 + ["Halton"] * 9
@@ -321,6 +327,9 @@ def test_change_over_time_tag_chart_table_and_priorities(community, review):
     html = render_change(community)
     assert "2022 baseline" in html and "2024 review" in html
     assert f'id="change-figure-{community.pk}"' in html
+    figure = json_in(html, f"change-figure-{community.pk}")
+    assert figure["layout"]["meta"]["narrow"]["xaxis.ticktext"] == [str(n) for n in range(1, 10)]
+    assert figure["layout"]["xaxis"]["tickvals"] == figure["data"][0]["x"]
     assert "The priorities moved more than the other dimensions." in html
     assert "baseline priority" in html
     assert report_url(review) in html
