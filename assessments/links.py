@@ -29,9 +29,13 @@ def client_address(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "unknown")
 
 
+def _window() -> int:
+    """The current minute: attempts are counted per clock minute."""
+    return int(timezone.now().timestamp() // 60)
+
+
 def _bucket_key(request: HttpRequest, bucket: str) -> str:
-    window = int(timezone.now().timestamp() // 60)
-    return f"ratelimit:{bucket}:{client_address(request)}:{window}"
+    return f"ratelimit:{bucket}:{client_address(request)}:{_window()}"
 
 
 def _too_many() -> LinkError:
