@@ -53,7 +53,13 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.messages import get_messages
 from django.core.cache import caches
-from django.http import HttpRequest, HttpResponse
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    StreamingHttpResponse,
+)
 from django.middleware.csp import get_nonce
 from django.middleware.csrf import get_token
 from django.utils.crypto import salted_hmac
@@ -230,7 +236,7 @@ def audit_every_serving(request: HttpRequest, **fields: Any) -> None:
     request._kept_audit = fields  # type: ignore[attr-defined]
 
 
-def keep_whole(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def keep_whole(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     """Keep the view's page whole for a signed-in GET (see the module's docstring).
 
     Only for views whose every part that changes with stakeholders' writes is a ``part``
@@ -238,7 +244,7 @@ def keep_whole(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
     only with signed-in writes (SITE). Put it above ``login_required``."""
 
     @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         key = _whole_key(request) if request.method == "GET" else None
         if key is None:
             return view(request, *args, **kwargs)
@@ -251,7 +257,19 @@ def keep_whole(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
         finally:
             # An error page rendered after an exception must get real values, not placeholders.
             del request._kept_scopes  # type: ignore[attr-defined]
-        if response.streaming:
+        if isinstance(response, StreamingHttpResponse):
+            # A file (an export) is kept if it is small enough, and then answered from memory
+            # now too; a bigger one goes on streaming from storage, kept nowhere.
+            size = int(response.get("Content-Length") or KEEP_MAX_BYTES + 1)
+            if size > KEEP_MAX_BYTES or not _keepable(request, response, b""):
+                return response
+            content = b"".join(response.streaming_content)  # type: ignore[arg-type]
+            # Only the file: the response's own close() would announce the end of the request
+            # (request_finished closes the database connection, among others).
+            if isinstance(response, FileResponse) and response.file_to_stream is not None:
+                response.file_to_stream.close()
+            response = HttpResponse(content, status=response.status_code, headers=response.headers)
+        if not isinstance(response, HttpResponse):
             return response
         # A page gets its per-response values in every response; a file (a PDF) has none.
         page = response.get("Content-Type", "").startswith("text/html")
@@ -276,7 +294,7 @@ def keep_whole(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
 KEEP_MAX_BYTES = 1024 * 1024
 
 
-def _keepable(request: HttpRequest, response: HttpResponse, body: str | bytes) -> bool:
+def _keepable(request: HttpRequest, response: HttpResponseBase, body: str | bytes) -> bool:
     user = getattr(request, "user", None)
     return (
         response.status_code == 200

@@ -25,7 +25,7 @@ from smm_site import page_cache
 from smm_site.page_cache import SHEETS, SITE
 
 from ..links import LinkError, participant_for_token
-from ..models import LEVEL_LABELS, Assessment, AuditEvent, IndividualScore, Rubric, audit
+from ..models import LEVEL_LABELS, Assessment, AuditEvent, IndividualScore, Rubric
 from ..reports import charts, exports, pdf
 from ..reports.data import overview as overview_data
 from ..reports.data import round_report, rubric_dimensions
@@ -184,12 +184,15 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 
 def _audit_export(request: HttpRequest, what: str, fmt: str, rows: int) -> None:
-    audit(
-        verb=AuditEvent.Verb.EXPORTED,
-        summary=_("Exported %(what)s (%(format)s)") % {"what": what, "format": fmt},
-        actor=request.user,
-        detail={"export": what, "format": fmt, "rows": rows},
-    )
+    event = {
+        "verb": AuditEvent.Verb.EXPORTED,
+        "summary": (_("Exported %(what)s (%(format)s)") % {"what": what, "format": fmt})[:300],
+        "actor_id": request.user.pk,
+        "detail": {"export": what, "format": fmt, "rows": rows},
+    }
+    AuditEvent.objects.create(**event)
+    # Served again from the page cache (when small enough to be kept), it is recorded again.
+    page_cache.audit_every_serving(request, **event)
 
 
 def accepts_gzip(accept_encoding: str) -> bool:
@@ -235,6 +238,7 @@ def _export(
     return response
 
 
+@page_cache.keep_whole
 @login_required
 @require_GET
 def export_csv(request: HttpRequest) -> FileResponse:
@@ -245,6 +249,7 @@ def export_csv(request: HttpRequest) -> FileResponse:
     return _export(request, "agreed-levels.csv", "agreed levels", build, CSV)
 
 
+@page_cache.keep_whole
 @login_required
 @require_GET
 def export_xlsx(request: HttpRequest) -> FileResponse:
@@ -262,6 +267,7 @@ def export_xlsx(request: HttpRequest) -> FileResponse:
     return _export(request, "agreed-levels.xlsx", "agreed levels and level counts", build, XLSX)
 
 
+@page_cache.keep_whole
 @login_required
 @require_GET
 def export_counts_csv(request: HttpRequest) -> FileResponse:

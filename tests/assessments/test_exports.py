@@ -29,8 +29,10 @@ COUNTS_URL = reverse("assessments:export_counts_csv")
 
 
 def body(response) -> bytes:
-    assert response.streaming  # served as a file, never built into the response
-    return b"".join(response.streaming_content)
+    # Streamed from storage, or (under page_cache.KEEP_MAX_BYTES) kept whole for the session.
+    if response.streaming:
+        return b"".join(response.streaming_content)
+    return response.content
 
 
 def rows_of(response) -> list[list[str]]:
@@ -176,8 +178,11 @@ def test_export_query_count_1_vs_50_communities(evaluator, url):
     build(49)
     page_cache.bump()  # the factories wrote behind the app's back; a request would have bumped
     assert count() == one
-    # Until the next write the stored file is served: session, user and the audit record.
-    assert count() == 3
+    # Until the next write the download is kept whole for the session (page_cache.keep_whole):
+    # the session and the audit record (after the first time, which on PostgreSQL also
+    # prepares that INSERT on the connection).
+    count()
+    assert count() == 2
 
 
 @pytest.mark.parametrize("url", [CSV_URL, XLSX_URL, COUNTS_URL])
@@ -283,3 +288,26 @@ def test_exports_without_a_shared_cache_are_built_every_time(settings, evaluator
     second = rows_of(evaluator.get(CSV_URL))
     assert first[1][-1] != "New" and second[1][-1] == "New"
     assert not default_storage.exists("exports")
+
+
+def test_a_small_export_is_kept_for_the_session_and_every_download_audited(evaluator, baseline):
+    first = evaluator.get(CSV_URL)
+    evaluator.get(CSV_URL)  # kept; on PostgreSQL the audit INSERT is prepared this time
+    with CaptureQueriesContext(connection) as queries:
+        again = evaluator.get(CSV_URL)
+    assert not again.streaming and body(again) == body(first)
+    assert again["Content-Disposition"] == first["Content-Disposition"]
+    # The session (a query on the test settings' database sessions) and the audit record.
+    assert len(queries) == 2
+    downloads = AuditEvent.objects.filter(verb=AuditEvent.Verb.EXPORTED)
+    assert downloads.count() == 3
+    assert {e.detail["export"] for e in downloads} == {"agreed levels"}
+
+
+def test_a_big_export_streams_from_storage_and_is_not_kept(evaluator, baseline, monkeypatch):
+    monkeypatch.setattr(page_cache, "KEEP_MAX_BYTES", 100)
+    first = evaluator.get(CSV_URL)
+    assert first.streaming  # a file from storage, never built in memory
+    plain = b"".join(first.streaming_content)
+    again = evaluator.get(CSV_URL)
+    assert again.streaming and b"".join(again.streaming_content) == plain
