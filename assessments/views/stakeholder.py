@@ -6,6 +6,7 @@ write saves one dimension only, so two tabs or devices never lose each other's a
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,7 +17,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -227,11 +228,19 @@ def _quick_save(request: HttpRequest, token: str) -> HttpResponse | None:
 
 
 def _saved(at: datetime, answered: int, total: int) -> HttpResponse:
-    """The autosave's answer: "Saved at …" and the progress line. Rendered without the
-    request's context processors (none of what they give is in it): autosave is the busiest
-    request of all."""
-    context = {"saved_at": at, "answered": answered, "total": total}
-    return HttpResponse(render_to_string(f"{TEMPLATE}#saved", context))
+    """The autosave's answer: "Saved at …" and the progress line."""
+    time = formats.time_format(timezone.localtime(at), "H:i")
+    return HttpResponse(_saved_html(get_language() or "", time, answered, total))
+
+
+@functools.lru_cache(maxsize=1024)
+def _saved_html(language: str, time: str, answered: int, total: int) -> str:
+    # Autosave is the busiest request of all, and its answer is one of a few (a time to the
+    # minute, a count): each is rendered once per process, without the request's context
+    # processors (nothing they give is in it).
+    with translation.override(language):
+        context = {"saved_time": time, "answered": answered, "total": total}
+        return render_to_string(f"{TEMPLATE}#saved", context)
 
 
 @never_cache

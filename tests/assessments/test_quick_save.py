@@ -136,3 +136,14 @@ def test_refusals_are_answered_as_before(anonymous, collecting, other_round_part
     response = save(anonymous, collecting, d[0], "7")
     assert response.status_code == 400
     assert not IndividualScore.objects.exists()
+
+
+def test_the_saved_note_has_the_local_time_and_this_sheet_s_count(anonymous, collecting):
+    """The note is rendered once per time and count (stakeholder._saved_html), never reused
+    for another count."""
+    d = dims(collecting)
+    first = save(anonymous, collecting, d[0], "4").content.decode()
+    second = save(anonymous, collecting, d[1], "2").content.decode()
+    saved = IndividualScore.objects.get(participant=collecting, dimension=d[1]).updated_at
+    assert f"Saved at {timezone.localtime(saved):%H:%M}" in second
+    assert "1 of 9" in first and "2 of 9" in second
