@@ -25,7 +25,7 @@ from smm_site import page_cache
 from smm_site.page_cache import SHEETS, SITE
 
 from ..links import LinkError, participant_for_token
-from ..models import LEVEL_LABELS, Assessment, AuditEvent, IndividualScore, Rubric
+from ..models import LEVEL_LABELS, Assessment, AuditEvent, IndividualScore, Rubric, audit
 from ..reports import charts, exports, pdf
 from ..reports.data import overview as overview_data
 from ..reports.data import round_report, rubric_dimensions
@@ -113,16 +113,13 @@ def report_pdf(request: HttpRequest, code: UUID) -> HttpResponse:
     if not assessment.is_finalised:
         raise Http404
     name, rendered = pdf.stored_round_report(assessment)
-    event = {
-        "verb": AuditEvent.Verb.EXPORTED,
-        "summary": (_("Report PDF downloaded: %(round)s") % {"round": assessment})[:300],
-        "assessment_id": assessment.pk,
-        "community_id": assessment.community_id,
-        "actor_id": request.user.pk,
-    }
-    AuditEvent.objects.create(**event, detail={"format": "pdf", "rendered": rendered})
-    # Served again from the page cache (a few hundred kilobytes at most), it is recorded again.
-    page_cache.audit_every_serving(request, **event, detail={"format": "pdf", "rendered": False})
+    _audit_download(
+        request,
+        summary=_("Report PDF downloaded: %(round)s") % {"round": assessment},
+        assessment=assessment,
+        detail={"format": "pdf", "rendered": rendered},
+        again={"format": "pdf", "rendered": False},  # served again, it was not rendered
+    )
     with default_storage.open(name, "rb") as file:
         response = _pdf_response(file.read(), f"{assessment.file_stem}.pdf")
     response["Cache-Control"] = "private, max-age=300"
@@ -183,16 +180,40 @@ def overview(request: HttpRequest) -> HttpResponse:
 # Exports --------------------------------------------------------------------------------------
 
 
+def _audit_download(
+    request: HttpRequest,
+    *,
+    summary: str,
+    detail: dict[str, Any],
+    assessment: Assessment | None = None,
+    again: dict[str, Any] | None = None,
+) -> None:
+    """Record a download, and have each serving of it again from the page cache (a report PDF,
+    an export small enough to be kept) recorded too, with ``again`` as its detail if given."""
+    event = audit(
+        verb=AuditEvent.Verb.EXPORTED,
+        summary=summary,
+        actor=request.user,
+        assessment=assessment,
+        detail=detail,
+    )
+    page_cache.audit_every_serving(
+        request,
+        verb=event.verb,
+        summary=event.summary,
+        actor_id=event.actor_id,
+        assessment_id=event.assessment_id,
+        community_id=event.community_id,
+        detail=detail if again is None else again,
+    )
+
+
 def _audit_export(request: HttpRequest, what: str, fmt: str, rows: int) -> None:
-    event = {
-        "verb": AuditEvent.Verb.EXPORTED,
-        "summary": (_("Exported %(what)s (%(format)s)") % {"what": what, "format": fmt})[:300],
-        "actor_id": request.user.pk,
-        "detail": {"export": what, "format": fmt, "rows": rows},
-    }
-    AuditEvent.objects.create(**event)
-    # Served again from the page cache (when small enough to be kept), it is recorded again.
-    page_cache.audit_every_serving(request, **event)
+    _audit_download(
+        request,
+        summary=_("Exported %(what)s (%(format)s)") % {"what": what, "format": fmt},
+        detail={"export": what, "format": fmt, "rows": rows},
+    )
 
 
 def accepts_gzip(accept_encoding: str) -> bool:
