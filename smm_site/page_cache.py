@@ -257,11 +257,12 @@ def keep_whole(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRespo
         finally:
             # An error page rendered after an exception must get real values, not placeholders.
             del request._kept_scopes  # type: ignore[attr-defined]
+        keepable = _keepable(request, response) and scopes <= current.keys()
         if isinstance(response, StreamingHttpResponse):
             # A file (an export) is kept if it is small enough, and then answered from memory
             # now too; a bigger one goes on streaming from storage, kept nowhere.
             size = int(response.get("Content-Length") or KEEP_MAX_BYTES + 1)
-            if size > KEEP_MAX_BYTES or not _keepable(request, response, b""):
+            if size > KEEP_MAX_BYTES or not keepable:
                 return response
             content = b"".join(response.streaming_content)  # type: ignore[arg-type]
             # Only the file: the response's own close() would announce the end of the request
@@ -274,7 +275,7 @@ def keep_whole(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRespo
         # A page gets its per-response values in every response; a file (a PDF) has none.
         page = response.get("Content-Type", "").startswith("text/html")
         body = response.content.decode(response.charset) if page else response.content
-        if _keepable(request, response, body) and scopes <= current.keys():
+        if keepable and len(body) <= KEEP_MAX_BYTES:
             stored = {
                 "versions": {scope: current[scope] for scope in scopes},
                 "user": request.session.get(SESSION_KEY),
@@ -294,11 +295,10 @@ def keep_whole(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpRespo
 KEEP_MAX_BYTES = 1024 * 1024
 
 
-def _keepable(request: HttpRequest, response: HttpResponseBase, body: str | bytes) -> bool:
+def _keepable(request: HttpRequest, response: HttpResponseBase) -> bool:
     user = getattr(request, "user", None)
     return (
         response.status_code == 200
-        and len(body) <= KEEP_MAX_BYTES
         and not response.cookies  # the view set something for this browser alone
         and user is not None
         and user.is_authenticated
