@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
 import uuid
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import connection, models
+from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from communities.models import Community, FocalIssue, Stakeholder
-from smm_site.db import prepare
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -512,40 +510,6 @@ def audit(
         community=community or (assessment.community if assessment else None),
         detail=detail or {},
     )
-
-
-def audit_again(fields: dict[str, Any]) -> None:
-    """Write the audit record a response kept whole carries (``page_cache.audit_every_serving``:
-    a download served again from the cache is recorded as the first was). On PostgreSQL a
-    prepared INSERT (the ORM's own work was most of such a download's time) that does not wait
-    for the disk, as autosave (``scoring._commit_without_waiting_for_disk``): a crash of the
-    database server itself could lose the records of its last fraction of a second of repeated
-    downloads. The first download in a session, recorded by the view, waits as usual."""
-    if connection.vendor != "postgresql":
-        AuditEvent.objects.create(**fields)
-        return
-    with connection.cursor() as cursor:
-        prepare(cursor, "smm_audit_again", _AUDIT_AGAIN)
-        cursor.execute(
-            "SET LOCAL synchronous_commit TO OFF; "
-            "EXECUTE smm_audit_again (%s, %s, %s, %s, %s, %s, %s)",
-            [
-                fields["verb"],
-                fields["summary"][:300],
-                json.dumps(fields.get("detail") or {}),
-                timezone.now(),
-                fields.get("actor_id"),
-                fields.get("assessment_id"),
-                fields.get("community_id"),
-            ],
-        )
-
-
-_AUDIT_AGAIN = f"""(varchar, varchar, jsonb, timestamptz, bigint, bigint, bigint) AS
-    INSERT INTO {AuditEvent._meta.db_table}
-        (verb, summary, detail, created_at, actor_id, assessment_id, community_id)
-    VALUES ($1, $2, $3, $4, $5, $6, $7)
-"""  # noqa: S608 - the table name is the model's
 
 
 # Evaluator pack jobs live in their own module; imported here so that Django finds the model.

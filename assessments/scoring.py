@@ -9,18 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from communities.models import Stakeholder
-from smm_site.db import prepare
-
 from .models import (
-    Assessment,
     AuditEvent,
     Dimension,
     IndividualScore,
@@ -72,21 +67,6 @@ def _store_answer(
     return score
 
 
-def _commit_without_waiting_for_disk() -> None:
-    """Let this transaction's COMMIT return before PostgreSQL has flushed it to disk.
-
-    Autosave runs at every pause in typing, and waiting for the disk is most of its time (one
-    fsync, several milliseconds, while a web worker sits idle). Without the wait, a crash of
-    the database server itself (not of the app) can lose the autosaves of its last fraction of a
-    second (at most 3 x wal_writer_delay, 0.6 s by default); the database stays consistent,
-    and the person's page still holds the text. Submitting waits as usual, and its flush makes
-    every earlier autosave durable too. Nothing changes on other databases.
-    """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
-
-
 @transaction.atomic
 def score_autosave(
     *, participant: Participant, dimension: Dimension, answer: Answer
@@ -97,7 +77,6 @@ def score_autosave(
     answer's own `updated_at` records its latest save.
     """
     _ensure_collecting(participant)
-    _commit_without_waiting_for_disk()
     score = _store_answer(participant=participant, dimension=dimension, answer=answer)
     if participant.draft_saved_at is None:
         now = timezone.now()
@@ -106,83 +85,6 @@ def score_autosave(
         )
         participant.draft_saved_at = now
     return score
-
-
-@dataclass(frozen=True)
-class QuickSave:
-    at: datetime
-    answered: int  # the sheet's dimensions with a level or "not sure", this one included
-    rubric_id: int
-
-
-def quick_autosave(*, token_hash: str, dimension_id: int, answer: Answer) -> QuickSave | None:
-    """``score_autosave`` for the common case, in one statement and one round trip.
-
-    Autosave is the busiest write (every pause in typing, for every stakeholder at once), and
-    the usual path takes six round trips: the link, BEGIN, SET LOCAL, the upsert, COMMIT, the
-    count. Here one prepared statement (``_QUICK_SAVE``) finds the participant by their link's
-    hash only if their round is collecting, the stakeholder is not erased and the dimension is
-    the round's rubric's, then saves the answer (as ``_store_answer``), marks the first draft
-    and counts the answered dimensions; and, sent in the same string, ``SET LOCAL`` makes its
-    implicit transaction not wait for the disk (``_commit_without_waiting_for_disk``).
-
-    None when it saved nothing (an unknown, revoked or erased link, a closed round, another
-    rubric's dimension): the caller then takes the usual path, which says why. PostgreSQL
-    only (None elsewhere).
-    """
-    if connection.vendor != "postgresql":
-        return None
-    now = timezone.now()
-    level = None if answer.not_sure else answer.level
-    params: list[Any] = [dimension_id, token_hash, Assessment.Status.COLLECTING, level]
-    params += [answer.not_sure, answer.reason, now]
-    with connection.cursor() as cursor:
-        prepare(cursor, "smm_quick_save", _QUICK_SAVE)
-        cursor.execute(
-            "SET LOCAL synchronous_commit TO OFF; "
-            "EXECUTE smm_quick_save (%s, %s, %s, %s, %s, %s, %s)",
-            params,
-        )
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    rubric_id, others = row
-    this_one = answer.level is not None or answer.not_sure
-    return QuickSave(at=now, answered=others + int(this_one), rubric_id=rubric_id)
-
-
-# Prepared once per database connection (smm_site.db): planning this statement takes
-# PostgreSQL longer than running it. Table names come from the models.
-_QUICK_SAVE = f"""
-    (bigint, varchar, varchar, smallint, boolean, text, timestamptz) AS
-    WITH target AS (
-        SELECT p.id, p.draft_saved_at, a.rubric_id
-        FROM {Participant._meta.db_table} p
-        JOIN {Assessment._meta.db_table} a ON a.id = p.assessment_id
-        JOIN {Stakeholder._meta.db_table} s ON s.id = p.stakeholder_id
-        JOIN {Dimension._meta.db_table} d ON d.id = $1 AND d.rubric_id = a.rubric_id
-        WHERE p.token_hash = $2 AND a.status = $3 AND s.erased_at IS NULL
-    ), saved AS (
-        INSERT INTO {IndividualScore._meta.db_table}
-            (participant_id, dimension_id, level, not_sure, reason, updated_at)
-        SELECT id, $1, $4, $5, $6, $7 FROM target
-        ON CONFLICT (participant_id, dimension_id) DO UPDATE SET level = EXCLUDED.level,
-            not_sure = EXCLUDED.not_sure, reason = EXCLUDED.reason,
-            updated_at = EXCLUDED.updated_at
-        RETURNING participant_id
-    ), drafted AS (
-        UPDATE {Participant._meta.db_table} SET draft_saved_at = $7
-        WHERE id IN (SELECT participant_id FROM saved) AND draft_saved_at IS NULL
-    )
-    SELECT target.rubric_id, (
-        -- The statement sees the table as it was before it: this dimension's answer is
-        -- counted from what was just saved, the others from the table.
-        SELECT count(*) FROM {IndividualScore._meta.db_table} i
-        WHERE i.participant_id = target.id AND i.dimension_id <> $1
-            AND (i.level IS NOT NULL OR i.not_sure)
-    )
-    FROM target WHERE EXISTS (SELECT 1 FROM saved)
-"""  # noqa: S608
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,11 @@ from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from assessments.models import AuditEvent, audit
-from smm_site import page_cache
 
 from . import selectors, services
 from .access import can_write, get_community_for
@@ -37,36 +35,25 @@ IMPORT_SESSION_KEY = "communities.import"
 DASHBOARD_PAGE_SIZE = 50
 
 
-@page_cache.keep_whole
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     # Printable characters only: PostgreSQL refuses a NUL in a query, which would be a 500.
     query = "".join(c for c in request.GET.get("q", "") if c.isprintable()).strip()[:100]
-    number = request.GET.get("page", "")
-    number = number if number.isascii() and number.isdigit() and len(number) < 7 else "1"
-
-    def body() -> str:
-        communities = Community.objects.visible_to(user)
-        if query:
-            communities = communities.filter(name__icontains=query)
-        paginator = Paginator(selectors.dashboard_communities(communities), DASHBOARD_PAGE_SIZE)
-        page = paginator.get_page(number)
-        return render_to_string(
-            "communities/_dashboard_list.html",
-            {
-                "page": page,
-                "lines": selectors.community_lines(page),
-                "query": query,
-                "searchable": bool(query) or paginator.count > DASHBOARD_PAGE_SIZE,
-                "user": user,
-            },
-        )
-
+    communities = Community.objects.visible_to(user)
+    if query:
+        communities = communities.filter(name__icontains=query)
+    paginator = Paginator(selectors.dashboard_communities(communities), DASHBOARD_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
     return render(
         request,
         "communities/dashboard.html",
-        {"body": page_cache.part(request, "dashboard", query, number, render=body)},
+        {
+            "page": page,
+            "lines": selectors.community_lines(page),
+            "query": query,
+            "searchable": bool(query) or paginator.count > DASHBOARD_PAGE_SIZE,
+        },
     )
 
 
@@ -76,37 +63,27 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
-@page_cache.keep_whole
 @login_required
 @require_safe
 def community_detail(request: HttpRequest, slug: str) -> HttpResponse:
     community = get_community_for(request, slug)
-
-    def body() -> str:
-        focal_issues = list(community.focal_issues.order_by("-started_on", "-created_at"))
-        current = next((f for f in focal_issues if f.status == FocalIssue.Status.CURRENT), None)
-        seats = selectors.at_the_table(community)
-        return render_to_string(
-            "communities/_detail_body.html",
-            {
-                "community": community,
-                "user": request.user,
-                "can_write": can_write(request, community),
-                "current_focal_issue": current,
-                "focal_history": [f for f in focal_issues if f is not current],
-                "rounds": community.assessments.order_by("-created_at").only(
-                    "code", "title", "kind", "status", "deadline", "community_id", "created_at"
-                ),
-                "seats": seats,
-                "gaps": [seat for seat in seats if seat.is_gap],
-                "stakeholders": selectors.network(community),
-                "organisations": selectors.organisations(community),
-            },
-        )
-
-    # Everything on it (network, rounds, agreed levels) changes only through signed-in edits.
-    part = page_cache.part(request, "community", community.pk, render=body)
-    return render(request, "communities/detail.html", {"community": community, "body": part})
+    focal_issues = list(community.focal_issues.order_by("-started_on", "-created_at"))
+    current = next((f for f in focal_issues if f.status == FocalIssue.Status.CURRENT), None)
+    seats = selectors.at_the_table(community)
+    context = {
+        "community": community,
+        "can_write": can_write(request, community),
+        "current_focal_issue": current,
+        "focal_history": [f for f in focal_issues if f is not current],
+        "rounds": community.assessments.order_by("-created_at").only(
+            "code", "title", "kind", "status", "deadline", "community_id", "created_at"
+        ),
+        "seats": seats,
+        "gaps": [seat for seat in seats if seat.is_gap],
+        "stakeholders": selectors.network(community),
+        "organisations": selectors.organisations(community),
+    }
+    return render(request, "communities/detail.html", context)
 
 
 def _render_form(

@@ -2,33 +2,19 @@
 
 Never a name next to an individual score: agreed levels belong to the group, and level counts
 are totals per round and dimension, withheld for rounds with fewer than three submissions.
-
-At national scale an export is megabytes built from every finalised round, and it is downloaded
-far more often than that data changes, so each file is kept in the default storage per user,
-language and data version (see `stored`) and served from there until the next write.
 """
 
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from django.core.cache import caches
-from django.core.cache.backends.dummy import DummyCache
-from django.core.files import File
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db.models import Count, Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-
-from smm_site import page_cache
 
 from ..aggregation import LEVELS, MIN_GROUP_SIZE
 from ..models import Assessment, ConsensusScore, IndividualScore
@@ -237,80 +223,3 @@ def to_xlsx(sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Cell]]]
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-# Stored files ---------------------------------------------------------------------------------
-
-Build = Callable[[], tuple[bytes, int]]
-
-
-@dataclass(frozen=True)
-class Export:
-    """An export's file: open from storage, or just built (and stored for next time)."""
-
-    rows: int
-    file: File | None = None
-    content: bytes = b""
-    encoding: str = ""  # "gzip" when `file` is the compressed copy
-
-
-# Text exports are kept compressed too: a CSV of every agreed level is megabytes of repetitive
-# text that gzip shrinks about eightfold, and every browser asks for gzip.
-COMPRESSED = ("csv",)
-
-
-def stored(
-    user: User | AnonymousUser, kind: str, build: Build, *, accepts_gzip: bool = False
-) -> Export:
-    """The export `kind` (e.g. "agreed-levels.csv") for this user, built by `build()` (the
-    file's bytes and its row count) unless the data has not changed since it was last built.
-    With `accepts_gzip`, a stored text export comes as its gzip-compressed copy.
-
-    Keyed like a page part (smm_site/page_cache.py) on the SITE version only: exports hold
-    finalised rounds, whose agreed levels and submitted sheets change only through a signed-in
-    user's write (reopening a round), never through a stakeholder's link. Per user, because
-    what a facilitator may export depends on their memberships.
-    """
-    cache = caches["pages"]
-    if isinstance(cache, DummyCache):  # versions are not shared: nothing can be reused
-        content, rows = build()
-        return Export(rows=rows, content=content)
-    (version,) = page_cache.versions((page_cache.SITE,))
-    stem, _dot, ext = kind.rpartition(".")
-    # Dots separate the parts: neither a language code nor a (hex) version holds one.
-    prefix = f"{stem}.{ext}.{get_language() or ''}."
-    key = f"export:{user.pk}:{prefix}{version}"
-    meta = cache.get(key)
-    if meta is not None:
-        compressed = accepts_gzip and meta.get("gzip")
-        try:
-            if compressed:
-                file = default_storage.open(meta["gzip"], "rb")
-                return Export(rows=meta["rows"], file=file, encoding="gzip")
-            return Export(rows=meta["rows"], file=default_storage.open(meta["name"], "rb"))
-        except FileNotFoundError:  # removed by a newer version's build: build it again
-            pass
-    content, rows = build()
-    folder = f"exports/{user.pk}"
-    name = default_storage.save(f"{folder}/{prefix}{version}.{ext}", ContentFile(content))
-    keep = {name}
-    meta = {"name": name, "rows": rows, "gzip": None}
-    if ext in COMPRESSED:
-        packed = gzip.compress(content, compresslevel=6, mtime=0)
-        meta["gzip"] = default_storage.save(f"{name}.gz", ContentFile(packed))
-        keep.add(meta["gzip"])
-    cache.set(key, meta, timeout=page_cache.TIMEOUT)
-    _remove_older(folder, prefix, keep=keep)
-    return Export(rows=rows, content=content)
-
-
-def _remove_older(folder: str, prefix: str, *, keep: set[str]) -> None:
-    """Earlier versions of the same export: their data has changed since."""
-    try:
-        _dirs, files = default_storage.listdir(folder)
-    except (OSError, NotImplementedError):  # pragma: no cover - best effort only
-        return
-    for file in files:
-        name = f"{folder}/{file}"
-        if file.startswith(prefix) and name not in keep:
-            default_storage.delete(name)

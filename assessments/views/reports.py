@@ -3,7 +3,7 @@ printable score sheets."""
 
 from __future__ import annotations
 
-import io
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 from uuid import UUID
@@ -12,17 +12,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.template.loader import render_to_string
 from django.urls import URLPattern, path, register_converter
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from communities.access import can_write, get_assessment_for, get_community_for
-from smm_site import page_cache
-from smm_site.page_cache import SHEETS, SITE
 
 from ..links import LinkError, participant_for_token
 from ..models import LEVEL_LABELS, Assessment, AuditEvent, IndividualScore, Rubric, audit
@@ -49,6 +46,8 @@ register_converter(SheetFormat, "smm_sheet_format")
 PDF = "application/pdf"
 CSV = "text/csv; charset=utf-8"
 OVERVIEW_PAGE_SIZE = 25  # communities per page of the evaluator overview
+# An export's bytes and its row count.
+Build = Callable[[], tuple[bytes, int]]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -70,41 +69,22 @@ def _pdf_response(content: bytes, filename: str) -> HttpResponse:
 # Round report ---------------------------------------------------------------------------------
 
 
-@page_cache.keep_whole
 @login_required
 @require_GET
 def report(request: HttpRequest, code: UUID) -> HttpResponse:
-    # The round and its community only: the rest is read when the part is rendered.
     assessment = _report_round(request, code, related=("community",))
-
-    def body() -> str:
-        # Inside the part: its key holds the user, and a change of membership is a write.
-        facilitating = can_write(request, assessment.community)
-        data = round_report(assessment, show_small_spread=facilitating)
-        return render_to_string(
-            "assessments/reports/_report_body.html",
-            {
-                "report": data,
-                "assessment": assessment,
-                "radar": charts.radar_figure(data),
-                "facilitating": facilitating,
-                "level_labels": LEVEL_LABELS,
-            },
-        )
-
-    # A round still collecting shows how many sheets are in, which stakeholders' writes change.
-    scopes = (SITE,) if assessment.is_finalised else (SITE, SHEETS)
-    return render(
-        request,
-        "assessments/reports/report.html",
-        {
-            "assessment": assessment,
-            "body": page_cache.part(request, "report", assessment.pk, scopes=scopes, render=body),
-        },
-    )
+    facilitating = can_write(request, assessment.community)
+    data = round_report(assessment, show_small_spread=facilitating)
+    context = {
+        "report": data,
+        "assessment": assessment,
+        "radar": charts.radar_figure(data),
+        "facilitating": facilitating,
+        "level_labels": LEVEL_LABELS,
+    }
+    return render(request, "assessments/reports/report.html", context)
 
 
-@page_cache.keep_whole
 @login_required
 @require_GET
 def report_pdf(request: HttpRequest, code: UUID) -> HttpResponse:
@@ -118,7 +98,6 @@ def report_pdf(request: HttpRequest, code: UUID) -> HttpResponse:
         summary=_("Report PDF downloaded: %(round)s") % {"round": assessment},
         assessment=assessment,
         detail={"format": "pdf", "rendered": rendered},
-        again={"format": "pdf", "rendered": False},  # served again, it was not rendered
     )
     with default_storage.open(name, "rb") as file:
         response = _pdf_response(file.read(), f"{assessment.file_stem}.pdf")
@@ -139,41 +118,28 @@ def _overview_filters(request: HttpRequest) -> tuple[OverviewFilterForm, dict[st
     return form, {}
 
 
-@page_cache.keep_whole
 @login_required
 @require_GET
 def overview(request: HttpRequest) -> HttpResponse:
     form, filters = _overview_filters(request)
+    data = overview_data(request.user, **filters)
+    # One page of communities: at national scale the whole list is hundreds of rows and
+    # thousands of heatmap tiles. Earlier rounds are a link away, on the community's page.
+    page = Paginator(data.lines, OVERVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
+    shown = replace(data, lines=list(page.object_list))
+    others = request.GET.copy()
+    others.pop("page", None)
+    context = {
+        "form": form,
+        "overview": data,
+        "page": page,
+        "page_range": page.paginator.get_elided_page_range(page.number),
+        "page_query": f"{others.urlencode()}&" if others else "",
+        "heatmap": charts.heatmap_figure(shown) if shown.lines else None,
+    }
     invalid = form.is_bound and not form.is_valid()
-    page_number = request.GET.get("page", "")[:12]
-
-    def body() -> str:
-        data = overview_data(request.user, **filters)
-        # One page of communities: at national scale the whole list is hundreds of rows and
-        # thousands of heatmap tiles. Earlier rounds are a link away, on the community's page.
-        page = Paginator(data.lines, OVERVIEW_PAGE_SIZE).get_page(page_number)
-        shown = replace(data, lines=list(page.object_list))
-        others = request.GET.copy()
-        others.pop("page", None)
-        return render_to_string(
-            "assessments/reports/_overview_body.html",
-            {
-                "form": form,
-                "overview": data,
-                "page": page,
-                "page_range": page.paginator.get_elided_page_range(page.number),
-                "page_query": f"{others.urlencode()}&" if others else "",
-                "heatmap": charts.heatmap_figure(shown) if shown.lines else None,
-            },
-        )
-
-    # The query string is everything the part shows besides the data.
-    part = page_cache.part(request, "overview", request.GET.urlencode(), render=body)
     return render(
-        request,
-        "assessments/reports/overview.html",
-        {"body": part},
-        status=400 if invalid else 200,
+        request, "assessments/reports/overview.html", context, status=400 if invalid else 200
     )
 
 
@@ -186,83 +152,37 @@ def _audit_download(
     summary: str,
     detail: dict[str, Any],
     assessment: Assessment | None = None,
-    again: dict[str, Any] | None = None,
 ) -> None:
-    """Record a download, and have each serving of it again from the page cache (a report PDF,
-    an export small enough to be kept) recorded too, with ``again`` as its detail if given."""
-    event = audit(
+    audit(
         verb=AuditEvent.Verb.EXPORTED,
         summary=summary,
         actor=request.user,
         assessment=assessment,
         detail=detail,
     )
-    page_cache.audit_every_serving(
-        request,
-        verb=event.verb,
-        summary=event.summary,
-        actor_id=event.actor_id,
-        assessment_id=event.assessment_id,
-        community_id=event.community_id,
-        detail=detail if again is None else again,
-    )
 
 
-def _audit_export(request: HttpRequest, what: str, fmt: str, rows: int) -> None:
+def _export(
+    request: HttpRequest, kind: str, what: str, build: Build, content_type: str
+) -> HttpResponse:
+    """Build an export for this user and record the download."""
+    content, rows = build()
+    stem, _dot, fmt = kind.rpartition(".")
     _audit_download(
         request,
         summary=_("Exported %(what)s (%(format)s)") % {"what": what, "format": fmt},
         detail={"export": what, "format": fmt, "rows": rows},
     )
-
-
-def accepts_gzip(accept_encoding: str) -> bool:
-    """Whether an Accept-Encoding header takes gzip: named, or by "*", with a q above 0
-    ("gzip;q=0" refuses it, RFC 9110 12.5.3; django.middleware.gzip only looks for the word)."""
-    weights: dict[str, float] = {}
-    for item in accept_encoding.lower().split(","):
-        coding, _semi, params = item.partition(";")
-        weight = 1.0
-        for param in params.split(";"):
-            name, _eq, value = param.strip().partition("=")
-            if name == "q":
-                try:
-                    weight = float(value)
-                except ValueError:
-                    weight = 0.0
-        weights[coding.strip()] = weight
-    for coding in ("gzip", "x-gzip", "*"):
-        if coding in weights:
-            return weights[coding] > 0
-    return False
-
-
-def _export(
-    request: HttpRequest, kind: str, what: str, build: exports.Build, content_type: str
-) -> FileResponse:
-    """Serve an export from its stored file (built first when the data has changed), and
-    record the download."""
-    gzip_ok = accepts_gzip(request.headers.get("Accept-Encoding", ""))
-    export = exports.stored(request.user, kind, build, accepts_gzip=gzip_ok)
-    stem, _dot, fmt = kind.rpartition(".")
-    _audit_export(request, what, fmt, export.rows)
-    response = FileResponse(
-        export.file if export.file is not None else io.BytesIO(export.content),
-        as_attachment=True,
-        filename=f"smm-{stem}-{timezone.localdate().isoformat()}.{fmt}",
-        content_type=content_type,
-    )
+    filename = f"smm-{stem}-{timezone.localdate().isoformat()}.{fmt}"
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"
-    response["Vary"] = "Accept-Encoding"
-    if export.encoding:
-        response["Content-Encoding"] = export.encoding
     return response
 
 
-@page_cache.keep_whole
 @login_required
 @require_GET
-def export_csv(request: HttpRequest) -> FileResponse:
+def export_csv(request: HttpRequest) -> HttpResponse:
     def build() -> tuple[bytes, int]:
         rows = exports.agreed_rows(request.user)
         return exports.to_csv(exports.agreed_header(), rows), len(rows)
@@ -270,10 +190,9 @@ def export_csv(request: HttpRequest) -> FileResponse:
     return _export(request, "agreed-levels.csv", "agreed levels", build, CSV)
 
 
-@page_cache.keep_whole
 @login_required
 @require_GET
-def export_xlsx(request: HttpRequest) -> FileResponse:
+def export_xlsx(request: HttpRequest) -> HttpResponse:
     def build() -> tuple[bytes, int]:
         agreed = exports.agreed_rows(request.user)
         counts = exports.counts_rows(request.user)
@@ -288,10 +207,9 @@ def export_xlsx(request: HttpRequest) -> FileResponse:
     return _export(request, "agreed-levels.xlsx", "agreed levels and level counts", build, XLSX)
 
 
-@page_cache.keep_whole
 @login_required
 @require_GET
-def export_counts_csv(request: HttpRequest) -> FileResponse:
+def export_counts_csv(request: HttpRequest) -> HttpResponse:
     def build() -> tuple[bytes, int]:
         rows = exports.counts_rows(request.user)
         return exports.to_csv(exports.counts_header(), rows), len(rows)

@@ -12,15 +12,12 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
-from django.template.loader import render_to_string
 from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from communities.access import can_write, get_assessment_for, get_community_for
-from smm_site import page_cache
-from smm_site.page_cache import SHEETS, SITE
 
 from ..forms.rounds import ParticipantsAddForm, RoundForm, StakeholderFilterForm
 from ..forms.scoring import PaperSheetForm
@@ -80,65 +77,48 @@ def round_create_view(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@page_cache.keep_whole
 @login_required
 @require_http_methods(["GET", "HEAD"])
 def round_detail(request: HttpRequest, code: UUID) -> HttpResponse:
-    # The rest of the round is read by the part's render, when it is not in the cache.
     assessment = get_assessment_for(request, code, related=("community",))
-
-    def body() -> str:
-        # Names and status only: no score or reason is ever fetched for this page.
-        participants = list(
-            assessment.participants.select_related("stakeholder__organisation", "entered_by").only(
-                "code",
-                "sector",
-                "invited_at",
-                "reminded_at",
-                "opened_at",
-                "draft_saved_at",
-                "submitted_at",
-                "entered_by__username",
-                "stakeholder__name",
-                "stakeholder__email",
-                "stakeholder__organisation__name",
-            )
+    # Names and status only: no score or reason is ever fetched for this page.
+    participants = list(
+        assessment.participants.select_related("stakeholder__organisation", "entered_by").only(
+            "code",
+            "sector",
+            "invited_at",
+            "reminded_at",
+            "opened_at",
+            "draft_saved_at",
+            "submitted_at",
+            "entered_by__username",
+            "stakeholder__name",
+            "stakeholder__email",
+            "stakeholder__organisation__name",
         )
-        counts = assessment.participants.aggregate(
-            total=Count("pk"),
-            invited=Count("pk", filter=Q(invited_at__isnull=False)),
-            opened=Count("pk", filter=Q(opened_at__isnull=False)),
-            drafts=Count("pk", filter=Q(draft_saved_at__isnull=False, submitted_at__isnull=True)),
-            submitted=Count("pk", filter=Q(submitted_at__isnull=False)),
-        )
-        context = {
-            "assessment": assessment,
-            "community": assessment.community,
-            "participants": participants,
-            "counts": counts,
-            "pending_with_email": sum(
-                1 for p in participants if p.submitted_at is None and p.stakeholder.email
-            ),
-            "not_invited_with_email": sum(
-                1 for p in participants if p.invited_at is None and p.stakeholder.email
-            ),
-            "can_write": can_write(request, assessment.community),
-            "Status": Assessment.Status,
-            "csrf_token": page_cache.csrf_placeholder(),
-        }
-        return render_to_string("assessments/rounds/_detail_body.html", context)
-
-    # Who has opened, saved or submitted changes with every stakeholder's write.
-    part = page_cache.part(request, "round", assessment.pk, scopes=(SITE, SHEETS), render=body)
-    return render(
-        request,
-        "assessments/rounds/detail.html",
-        {
-            "assessment": assessment,
-            "community": assessment.community,
-            "body": page_cache.with_csrf(request, part),
-        },
     )
+    counts = assessment.participants.aggregate(
+        total=Count("pk"),
+        invited=Count("pk", filter=Q(invited_at__isnull=False)),
+        opened=Count("pk", filter=Q(opened_at__isnull=False)),
+        drafts=Count("pk", filter=Q(draft_saved_at__isnull=False, submitted_at__isnull=True)),
+        submitted=Count("pk", filter=Q(submitted_at__isnull=False)),
+    )
+    context = {
+        "assessment": assessment,
+        "community": assessment.community,
+        "participants": participants,
+        "counts": counts,
+        "pending_with_email": sum(
+            1 for p in participants if p.submitted_at is None and p.stakeholder.email
+        ),
+        "not_invited_with_email": sum(
+            1 for p in participants if p.invited_at is None and p.stakeholder.email
+        ),
+        "can_write": can_write(request, assessment.community),
+        "Status": Assessment.Status,
+    }
+    return render(request, "assessments/rounds/detail.html", context)
 
 
 @login_required

@@ -22,12 +22,10 @@ from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from smm_site import page_cache
-
 from ..forms.scoring import NOT_SURE, DimensionScoreForm
-from ..links import LinkError, participant_for_token, refuse_if_limited
-from ..models import Dimension, IndividualScore, LevelDescriptor, Participant, hash_token
-from ..scoring import CollectionClosed, quick_autosave, score_autosave, sheet_submit
+from ..links import LinkError, participant_for_token
+from ..models import Dimension, IndividualScore, LevelDescriptor, Participant
+from ..scoring import CollectionClosed, score_autosave, sheet_submit
 from ..sheet import DimensionState, rubric_dimensions, rubric_part
 
 TEMPLATE = "assessments/stakeholder/sheet.html"
@@ -123,8 +121,7 @@ def _render_sheet(
     assessment = participant.assessment
     part = rubric_part(assessment.rubric_id, editable=assessment.is_collecting)
     answered = sum(1 for pk, state in states.items() if state.answered and pk in part.numbers)
-    # A page to be kept passes placeholders for its per-response values (page_cache.fill).
-    csrf_token = extra.pop("csrf_token", None) or get_token(request)
+    csrf_token = get_token(request)
     dimensions_html = part.fill(
         states,
         csrf_token=csrf_token,
@@ -147,27 +144,6 @@ def _render_sheet(
 @never_cache
 @require_http_methods(["GET", "HEAD"])
 def sheet(request: HttpRequest, token: str) -> HttpResponse:
-    # The whole sheet is kept, server side, between this person's own writes (their autosaves
-    # and submit start a new version of their sheet) and the facilitators' (closing the round,
-    # re-issuing or revoking the link, erasure: any signed-in write starts a new SITE version).
-    # Only whoever holds the link can reach the entry: its key is the link's hash, which an
-    # unknown, revoked or re-issued link never had a page under. The CSRF token and the CSP
-    # nonce are put in per response.
-    # Kept only for the link's own holder: a signed-in facilitator looking at a link gets the
-    # layout with their own menu, which must never be kept (nor their pending messages).
-    keep = not request.user.is_authenticated
-    own = page_cache.sheet_scope(token)
-    scopes = (page_cache.SITE, own)
-    key = f"sheet-page:{own}:{get_language()}"
-    try:
-        # An address that has used up its guesses is refused every link, the kept ones too:
-        # otherwise a guess that happened to hit a kept page would stand out from the 429s.
-        refuse_if_limited(request)
-    except LinkError as error:
-        return _link_error(request, error)
-    current, html = page_cache.cached_page(key, scopes) if keep else ([], None)
-    if html is not None:
-        return HttpResponse(page_cache.fill(request, html))
     try:
         participant = participant_for_token(request, token)
     except LinkError as error:
@@ -176,23 +152,7 @@ def sheet(request: HttpRequest, token: str) -> HttpResponse:
         now = timezone.now()
         Participant.objects.filter(pk=participant.pk, opened_at__isnull=True).update(opened_at=now)
         participant.opened_at = now
-        # A GET that writes: the round page's "opened" status must not wait for the next save.
-        page_cache.bump(page_cache.SHEETS)
-    if not keep:
-        return _render_sheet(request, participant, token, _states(participant))
-    response = _render_sheet(
-        request,
-        participant,
-        token,
-        _states(participant),
-        csrf_token=page_cache.csrf_placeholder(),
-        csp_nonce=page_cache.nonce_placeholder(),
-        messages=(),  # a message meant for this browser must not be kept for the next visit
-    )
-    html = response.content.decode()
-    page_cache.store_page(key, current, html)
-    response.content = page_cache.fill(request, html).encode()
-    return response
+    return _render_sheet(request, participant, token, _states(participant))
 
 
 def _closed_response(
@@ -203,28 +163,6 @@ def _closed_response(
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, f"{TEMPLATE}#closed", context, status=409)
     return render(request, "assessments/stakeholder/closed.html", context, status=409)
-
-
-def _quick_save(request: HttpRequest, token: str) -> HttpResponse | None:
-    """An autosave that is valid and whose link and round are in order, in one statement
-    (``quick_autosave``); None for everything else, which the usual path answers."""
-    posted = request.POST.get("dimension", "")
-    if not (posted.isascii() and posted.isdigit() and len(posted) < 12):
-        return None
-    # The posted dimension is taken as valid here; the statement checks it is the round's.
-    form = DimensionScoreForm(request.POST, dimension_ids=[int(posted)])
-    if not form.is_valid():
-        return None
-    try:
-        refuse_if_limited(request)
-    except LinkError as error:
-        return _link_error(request, error)
-    saved = quick_autosave(
-        token_hash=hash_token(token), dimension_id=int(posted), answer=form.answer()
-    )
-    if saved is None:
-        return None
-    return _saved(saved.at, saved.answered, len(rubric_dimensions(saved.rubric_id)))
 
 
 def _saved(at: datetime, answered: int, total: int) -> HttpResponse:
@@ -247,9 +185,6 @@ def _saved_html(language: str, time: str, answered: int, total: int) -> str:
 @require_POST
 def sheet_save(request: HttpRequest, token: str) -> HttpResponse:
     """Autosave (htmx) or the plain "Save" button of one dimension."""
-    quick = _quick_save(request, token) if request.htmx else None  # type: ignore[attr-defined]
-    if quick is not None:
-        return quick
     try:
         participant = participant_for_token(request, token, for_page=False)
     except LinkError as error:

@@ -15,14 +15,11 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from communities.access import get_assessment_for
-from smm_site import page_cache
-from smm_site.page_cache import SHEETS, SITE
 
 from .. import workshop as services
 from ..aggregation import MIN_GROUP_SIZE
@@ -48,11 +45,8 @@ from ..models import (
 TEMPLATE_DIR = "assessments/workshop"
 
 
-def _round(request: HttpRequest, code: UUID, *, cached: bool = False) -> Assessment:
-    """The round for a facilitator page: 404 for non-members, 403 for evaluators. A page
-    served from the page cache (`cached`) reads the round's other objects only when it renders."""
-    if cached:
-        return get_assessment_for(request, code, write=True, related=("community",))
+def _round(request: HttpRequest, code: UUID) -> Assessment:
+    """The round for a facilitator page: 404 for non-members, 403 for evaluators."""
     return get_assessment_for(request, code, write=True)
 
 
@@ -72,37 +66,19 @@ def _dimension_choices(assessment: Assessment) -> list[tuple[int, str]]:
 # --- analysis --------------------------------------------------------------------------------
 
 
-def _scopes(assessment: Assessment) -> tuple[str, ...]:
-    """What a part showing this round's private scores depends on: stakeholders' writes too
-    while it collects, afterwards only signed-in users' (collection is closed)."""
-    return (SITE, SHEETS) if assessment.is_collecting else (SITE,)
-
-
-@page_cache.keep_whole
 @login_required
 @require_safe
 def analysis(request: HttpRequest, code: UUID) -> HttpResponse:
-    assessment = _round(request, code, cached=True)
+    assessment = _round(request, code)
     sort = "disagreement" if request.GET.get("sort") == "disagreement" else "number"
-
-    def body() -> str:
-        return render_to_string(
-            f"{TEMPLATE_DIR}/_analysis_body.html",
-            {
-                "assessment": assessment,
-                "rows": services.analysis_rows(assessment, sort=sort),
-                "sort": sort,
-                "submitted": services.submitted_count(assessment),
-                "min_group": MIN_GROUP_SIZE,
-            },
-        )
-
-    part = page_cache.part(
-        request, "analysis", assessment.pk, sort, scopes=_scopes(assessment), render=body
-    )
-    return render(
-        request, f"{TEMPLATE_DIR}/analysis.html", {"assessment": assessment, "body": part}
-    )
+    context = {
+        "assessment": assessment,
+        "rows": services.analysis_rows(assessment, sort=sort),
+        "sort": sort,
+        "submitted": services.submitted_count(assessment),
+        "min_group": MIN_GROUP_SIZE,
+    }
+    return render(request, f"{TEMPLATE_DIR}/analysis.html", context)
 
 
 # --- presenter mode --------------------------------------------------------------------------
@@ -155,44 +131,19 @@ def _presenter_context(
 def _presenter_page(
     request: HttpRequest, assessment: Assessment, number: int, *, status: int = 200, **extra: Any
 ) -> HttpResponse:
-    """The presenter page as the answer to a POST: a form with errors, a conflict or a new
-    room link is this request's alone, so it is never cached."""
-    body = render_to_string(
-        f"{TEMPLATE_DIR}/_presenter_body.html",
-        _presenter_context(request, assessment, number, **extra),
-        request=request,
-    )
-    return render(
-        request,
-        f"{TEMPLATE_DIR}/presenter.html",
-        {"assessment": assessment, "number": number, "body": body},
-        status=status,
-    )
+    context = _presenter_context(request, assessment, number, **extra)
+    return render(request, f"{TEMPLATE_DIR}/presenter.html", context, status=status)
 
 
-@page_cache.keep_whole
 @login_required
 @require_safe
 def presenter(request: HttpRequest, code: UUID, number: int | None = None) -> HttpResponse:
-    assessment = _round(request, code, cached=True)
+    assessment = _round(request, code)
     if number is None:
         return redirect(
             "assessments:presenter", code=assessment.code, number=assessment.current_dimension
         )
-
-    def body() -> str:
-        context = _presenter_context(request, assessment, number)
-        context["csrf_token"] = page_cache.csrf_placeholder()
-        return render_to_string(f"{TEMPLATE_DIR}/_presenter_body.html", context)
-
-    part = page_cache.part(
-        request, "presenter", assessment.pk, number, scopes=_scopes(assessment), render=body
-    )
-    return render(
-        request,
-        f"{TEMPLATE_DIR}/presenter.html",
-        {"assessment": assessment, "number": number, "body": page_cache.with_csrf(request, part)},
-    )
+    return _presenter_page(request, assessment, number)
 
 
 @login_required

@@ -9,8 +9,6 @@ import dj_database_url
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
-from smm_site.release import code_stamp
-
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 
@@ -47,8 +45,6 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so that every response (redirects and errors included) carries the id.
     "smm_site.middleware.RequestIdMiddleware",
-    # Early, so that it sees the outcome of every write, whichever middleware answered it.
-    "smm_site.page_cache.PageVersionMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "smm_site.middleware.PermissionsPolicyMiddleware",
@@ -80,8 +76,6 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "django.template.context_processors.i18n",
-                # Last: a page kept whole is rendered with placeholders for the two above.
-                "smm_site.page_cache.placeholders",
             ],
         },
     },
@@ -165,32 +159,18 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "smm <noreply@localhos
 # Used to build absolute personal links in invitation emails.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
-# The code that renders pages, in every key of the page cache (smm_site/release.py).
-SMM_RELEASE = os.environ.get("SMM_RELEASE", "").strip() or code_stamp(BASE_DIR, STATIC_ROOT)
-
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "smm",
-    },
-    # Rendered parts of pages and their data versions (smm_site/page_cache.py). LocMem is right
-    # for one process (runserver, tests); production.py turns it off unless Redis is shared.
-    "pages": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "smm-pages",
-        "OPTIONS": {"MAX_ENTRIES": 5000},
-        "KEY_PREFIX": f"pages:{SMM_RELEASE}",
-    },
+# Redis is a helper, never a dependency: the link rate limit counts there when REDIS_URL is set
+# (shared by every process) and falls back to this process's memory when it is unreachable.
+# Sessions stay in the database either way.
+CACHES: dict[str, dict[str, Any]] = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "smm"},
 }
 if os.environ.get("REDIS_URL"):
     CACHES["default"] = {
-        "BACKEND": "smm_site.cache.RedisCache",
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": os.environ["REDIS_URL"],
-    }
-    CACHES["pages"] = {
-        "BACKEND": "smm_site.cache.RedisCache",
-        "LOCATION": os.environ["REDIS_URL"],
-        "KEY_PREFIX": f"pages:{SMM_RELEASE}",
+        # A Redis that does not answer must not hold a page up.
+        "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
     }
 
 # A strict policy: only our own files, scripts by nonce, nothing from other hosts.

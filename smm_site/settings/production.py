@@ -7,7 +7,7 @@ Environment variables (docs/deploy.md has a complete example):
   EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, EMAIL_USE_SSL,
   EMAIL_TIMEOUT, DEFAULT_FROM_EMAIL, SERVER_EMAIL   SMTP (a local MTA on port 25 by default)
   STORAGE_BACKEND, STORAGE_OPTIONS, MEDIA_ROOT      where cached PDFs live (see base.py)
-  REDIS_URL                                         shared cache: rate limits, sessions, page parts
+  REDIS_URL                                         optional: link rate limits shared by processes
   LOG_FORMAT (json|plain), LOG_LEVEL                logging to stdout
   SECURE_SSL_REDIRECT, SECURE_HSTS_SECONDS          TLS behind the proxy
 """
@@ -62,14 +62,6 @@ MAILERS = {
     }
 }
 SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)  # noqa: F405
-
-if os.environ.get("REDIS_URL"):
-    # Sessions read from Redis and written through to the database: one query less per page,
-    # and nobody is logged out when Redis restarts.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
-else:
-    # Page parts are only safe in a cache every worker shares (their versions live there too).
-    CACHES["pages"] = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}  # noqa: F405
 
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 # The proxy in front (caddy/nginx) terminates TLS and must set this header itself.

@@ -40,7 +40,6 @@ print(json.dumps({
     "MAILERS": settings.MAILERS,
     "LOG_FORMATTER": settings.LOGGING["handlers"]["console"]["formatter"],
     "CACHE_BACKENDS": {alias: c["BACKEND"] for alias, c in settings.CACHES.items()},
-    "PAGES_KEY_PREFIX": settings.CACHES["pages"].get("KEY_PREFIX", ""),
 }))
 """
 
@@ -218,34 +217,12 @@ def test_email_settings_use_mailers_without_deprecation_warnings(module):
     assert result.stdout.strip() == expected
 
 
-def test_page_parts_are_cached_only_in_a_cache_every_worker_shares():
+def test_redis_is_only_the_cache_and_sessions_stay_in_the_database():
     alone = load_settings(REDIS_URL=None)
-    assert alone["CACHE_BACKENDS"]["pages"] == "django.core.cache.backends.dummy.DummyCache"
+    assert alone["CACHE_BACKENDS"] == {"default": "django.core.cache.backends.locmem.LocMemCache"}
     assert alone["SESSION_ENGINE"] == "django.contrib.sessions.backends.db"
 
     shared = load_settings(REDIS_URL="redis://127.0.0.1:6379/0")
-    redis = "smm_site.cache.RedisCache"
-    assert shared["CACHE_BACKENDS"] == {"default": redis, "pages": redis}
-    assert shared["SESSION_ENGINE"] == "django.contrib.sessions.backends.cached_db"
-
-
-def test_page_cache_keys_belong_to_one_release(tmp_path):
-    """A release that changes a template must not be served pages the previous one rendered."""
-    from smm_site.release import code_stamp
-
-    shared = load_settings(REDIS_URL="redis://127.0.0.1:6379/0", SMM_RELEASE="abc123")
-    assert shared["PAGES_KEY_PREFIX"] == "pages:abc123"
-    stamped = load_settings(REDIS_URL="redis://127.0.0.1:6379/0")
-    assert stamped["PAGES_KEY_PREFIX"] == f"pages:{code_stamp(ROOT, ROOT / 'staticfiles')}"
-
-    (tmp_path / "templates").mkdir()
-    page = tmp_path / "templates" / "page.html"
-    page.write_text("<p>before</p>")
-    before = code_stamp(tmp_path)
-    assert code_stamp(tmp_path) == before  # the same files, the same stamp
-    page.write_text("<p>after</p>")
-    after = code_stamp(tmp_path)
-    assert after != before
-    (tmp_path / "static").mkdir()
-    (tmp_path / "static" / "staticfiles.json").write_text('{"paths": {"a.css": "a.1.css"}}')
-    assert code_stamp(tmp_path, tmp_path / "static") != after  # a static file renamed
+    assert shared["CACHE_BACKENDS"] == {"default": "django.core.cache.backends.redis.RedisCache"}
+    # A Redis that goes away must not sign anyone out.
+    assert shared["SESSION_ENGINE"] == "django.contrib.sessions.backends.db"

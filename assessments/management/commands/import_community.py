@@ -8,10 +8,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from assessments.backup import BackupError, community_import
-from smm_site.page_cache import WritesData
 
 
-class Command(WritesData, BaseCommand):
+class Command(BaseCommand):
     help = (
         "Restore a community from an export_community JSON file into a database that does not "
         "have it yet. Users are matched by username; missing ones are created inactive."

@@ -5,10 +5,9 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from assessments.models import Dimension, LevelDescriptor, Rubric
 from assessments.rubric_loader import load_rubric
-from smm_site.page_cache import WritesData
 
 
-class Command(WritesData, BaseCommand):
+class Command(BaseCommand):
     help = "Add a rubric version from a fixture file (existing versions are left untouched)."
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -36,7 +36,6 @@ from communities.models import (
     Stakeholder,
     User,
 )
-from smm_site.page_cache import WritesData
 
 DEMO_PASSWORD = "demo-password"  # demo data only; production never runs load_demo
 DEMO_LINK_TOKEN = "demo-stakeholder-link-redcar-and-cleveland"
@@ -324,7 +323,7 @@ def band(level: int) -> str:
     return "low" if level <= 2 else ("mid" if level == 3 else "high")
 
 
-class Command(WritesData, BaseCommand):
+class Command(BaseCommand):
     help = "Load the demo communities, users and rounds (idempotent)."
 
     def add_arguments(self, parser: CommandParser) -> None:
