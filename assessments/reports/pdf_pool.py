@@ -15,7 +15,6 @@ import contextlib
 import io
 import multiprocessing
 import os
-import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -37,16 +36,6 @@ class Rendered:
     pages: int
 
 
-# WeasyPrint's user-agent stylesheet gives every element six pseudo-elements (::marker and
-# the footnote and note calls and markers), so styles were computed seven times per element:
-# about a tenth of a pack page's layout time. The pack has no lists, footnotes or notes, so
-# its parts are laid out with the same stylesheet less those rules.
-UNUSED_UA_RULES = re.compile(
-    r"^::(marker|footnote-call|footnote-marker|note-call|note-marker|note-callback) \{[^}]*\}\n",
-    re.MULTILINE,
-)
-
-
 @cache
 def _stylesheet(path: str) -> object:
     from weasyprint import CSS
@@ -54,37 +43,15 @@ def _stylesheet(path: str) -> object:
     return CSS(filename=path)
 
 
-@cache
-def _html_class() -> type:
-    """WeasyPrint's HTML, with the user-agent stylesheet above. WeasyPrint has no public
-    setting for it; if its internals change, this falls back to the plain class (same
-    pages, only slower), and tests/assessments/test_packs.py says so."""
-    from weasyprint import CSS, HTML
-    from weasyprint import html as weasy_html
-
-    ua_text = getattr(weasy_html, "UA", None)
-    if not isinstance(ua_text, str) or not hasattr(HTML, "_ua_stylesheets"):
-        return HTML
-    # Its @counter-style rules are already in WeasyPrint's own counter styles (which every
-    # render copies); a dict of their own keeps them from being defined twice, with a warning.
-    lean = CSS(string=UNUSED_UA_RULES.sub("", ua_text), counter_style={})
-
-    class PackHTML(HTML):  # type: ignore[misc]
-        def _ua_stylesheets(self, forms: bool = False) -> list[object]:
-            return [lean]
-
-    return PackHTML
-
-
 def render_part(part: Part, stylesheet: str, base_url: str) -> Rendered:
-    from weasyprint import CSS
+    from weasyprint import CSS, HTML
 
     sheets = [_stylesheet(stylesheet)]
     if part.first_page != 1:
         sheets.append(CSS(string=f"@page :first {{ counter-reset: page {part.first_page} }}"))
     if part.roman:
         sheets.append(CSS(string="@page { @bottom-right { content: counter(page, lower-roman) } }"))
-    document = _html_class()(string=part.html, base_url=base_url).render(stylesheets=sheets)
+    document = HTML(string=part.html, base_url=base_url).render(stylesheets=sheets)
     return Rendered(content=document.write_pdf(), pages=len(document.pages))
 
 
@@ -97,7 +64,6 @@ def _lower_priority() -> None:
 def _warm(stylesheet: str) -> None:
     """Import WeasyPrint and parse the stylesheets, so the first part does not wait for them."""
     _stylesheet(stylesheet)
-    _html_class()
 
 
 @contextlib.contextmanager

@@ -256,22 +256,6 @@ def test_pack_charts_draw_straight_onto_the_page(evaluator_user, two_communities
     assert "Agreed level" in pages[-1]
 
 
-def test_pack_parts_use_the_lean_user_agent_sheet_and_look_the_same(
-    evaluator_user, two_communities, monkeypatch
-):
-    """pdf_pool lays out with WeasyPrint's user-agent stylesheet less its list-marker, footnote
-    and note rules (WeasyPrint has no public setting for it). If a WeasyPrint upgrade breaks
-    that, the first assertion fails; the pages must be the same either way."""
-    from weasyprint import HTML
-
-    assert pdf_pool._html_class() is not HTML
-    lean = pdf.evaluator_pack_pdf(evaluator_user)
-    monkeypatch.setattr(pdf_pool, "_html_class", lambda: HTML)
-    plain = pdf.evaluator_pack_pdf(evaluator_user)
-    assert lean.pages == plain.pages
-    assert text_of(lean.content) == text_of(plain.content)
-
-
 def test_pack_heatmap_shortens_only_long_names(evaluator_user, two_communities):
     two_communities.community.name = "Newcastle upon Tyne, Gateshead and North Tyneside"
     two_communities.community.save()
