@@ -13,6 +13,8 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from communities.models import SectorGroup
@@ -92,6 +94,24 @@ class DimensionRow:
     groups: list[GroupRow] | None = None
     consensus: ConsensusScore | None = None
     previous: ConsensusScore | None = None
+
+    @property
+    def reasons_html(self) -> SafeString:
+        """The reasons as list items (their line breaks kept by CSS): a round of forty people
+        has 360 of them, too many for a template loop to be cheap."""
+        return format_html_join("", "<li>{}</li>", ((reason,) for reason in self.reasons))
+
+    @property
+    def bars_svg(self) -> SafeString:
+        """The spread's bars, one row of 10 units per level; only numbers go in, so nothing
+        needs escaping."""
+        rows = (
+            f'<text class="spread-label" x="0" y="{y + 7}">{bar.level}</text>'
+            f'<rect class="spread-bar" x="10" y="{y + 1}" height="8" width="{bar.percent}"></rect>'
+            f'<text class="spread-count" x="{bar.percent + 12}" y="{y + 7}">{bar.count}</text>'
+            for y, bar in zip(range(0, 10 * len(self.bars), 10), self.bars, strict=True)
+        )
+        return mark_safe("".join(rows))  # noqa: S308 - integers only
 
     @property
     def shift(self) -> float | None:
