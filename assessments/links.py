@@ -6,12 +6,29 @@ tokens make it hopeless anyway).
 
 from __future__ import annotations
 
+import logging
+import time
+from collections.abc import Callable
+
 from django.conf import settings
 from django.core.cache import cache
+from django.core.cache.backends.base import BaseCache
+from django.core.cache.backends.locmem import LocMemCache
 from django.http import HttpRequest
 from django.utils import timezone
 
+from smm_site.clients import client_ip
+
 from .models import Participant, RevokedLink, hash_token
+
+logger = logging.getLogger(__name__)
+
+# Where attempts are counted while the shared cache (Redis) does not answer: this process alone.
+# Redis is tried again only after a pause, so that a Redis gone quiet costs one timeout and one
+# warning per pause in each process, not one per request.
+local_counts = LocMemCache("smm-rate-limit", {})
+RETRY_SHARED_AFTER = 30.0  # seconds
+_shared_failed_at: float | None = None
 
 
 class LinkError(Exception):
@@ -23,19 +40,42 @@ class LinkError(Exception):
         self.message = message
 
 
-def client_address(request: HttpRequest) -> str:
-    # REMOTE_ADDR only: X-Forwarded-For is set by clients too, so trusting it would let a
-    # guesser rotate addresses. Behind a proxy, the proxy must set REMOTE_ADDR correctly.
-    return request.META.get("REMOTE_ADDR", "unknown")
-
-
 def _window() -> int:
     """The current minute: attempts are counted per clock minute."""
     return int(timezone.now().timestamp() // 60)
 
 
 def _bucket_key(request: HttpRequest, bucket: str) -> str:
-    return f"ratelimit:{bucket}:{client_address(request)}:{_window()}"
+    # The real client, not our proxy; a forged X-Forwarded-For is ignored (smm_site/clients.py).
+    return f"ratelimit:{bucket}:{client_ip(request)}:{_window()}"
+
+
+def _counted[T](operation: Callable[[BaseCache], T]) -> T:
+    """`operation` on the shared cache, or on this process's counts while that does not answer."""
+    global _shared_failed_at
+    if _shared_failed_at is not None and time.monotonic() - _shared_failed_at < RETRY_SHARED_AFTER:
+        return operation(local_counts)
+    try:
+        result = operation(cache)
+    except Exception:  # any failure of the cache server; a rate limit must never cause a 5xx
+        _shared_failed_at = time.monotonic()
+        logger.warning(
+            "The cache does not answer: link rate limits count in this process alone for %d s",
+            RETRY_SHARED_AFTER,
+            exc_info=True,
+        )
+        return operation(local_counts)
+    _shared_failed_at = None
+    return result
+
+
+def _increment(counts: BaseCache, key: str) -> int:
+    counts.add(key, 0, timeout=120)
+    try:
+        return counts.incr(key)
+    except ValueError:  # expired between add and incr
+        counts.set(key, 1, timeout=120)
+        return 1
 
 
 def _too_many() -> LinkError:
@@ -45,19 +85,14 @@ def _too_many() -> LinkError:
 def check_rate_limit(request: HttpRequest, bucket: str = "link") -> None:
     """Count one attempt from this address and refuse (429) past the per-minute limit."""
     key = _bucket_key(request, bucket)
-    cache.add(key, 0, timeout=120)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=120)
-        count = 1
-    if count > settings.SMM_TOKEN_LOOKUPS_PER_MINUTE:
+    if _counted(lambda counts: _increment(counts, key)) > settings.SMM_TOKEN_LOOKUPS_PER_MINUTE:
         raise _too_many()
 
 
 def refuse_if_limited(request: HttpRequest, bucket: str = "link") -> None:
     """Refuse (429) an address that has used up its attempts, without counting this one."""
-    if cache.get(_bucket_key(request, bucket), 0) >= settings.SMM_TOKEN_LOOKUPS_PER_MINUTE:
+    key = _bucket_key(request, bucket)
+    if _counted(lambda counts: counts.get(key, 0)) >= settings.SMM_TOKEN_LOOKUPS_PER_MINUTE:
         raise _too_many()
 
 

@@ -1,5 +1,7 @@
 """Site-wide views: health check and error pages that leak nothing."""
 
+from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -8,19 +10,37 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 
-@never_cache
-@require_safe
-def healthz(request: HttpRequest) -> JsonResponse:
+def _database_state() -> str:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-        database = "ok"
     except Exception:  # any failure means "not healthy"; the detail stays in the logs
-        database = "unavailable"
-    status = 200 if database == "ok" else 503
+        return "unavailable"
+    return "ok"
+
+
+def _cache_state() -> str:
+    """ok, unavailable, or local: no REDIS_URL, each process counts its own link rate limits."""
+    cache = caches["default"]
+    if isinstance(cache, LocMemCache):
+        return "local"
+    try:
+        cache.get("healthz")
+    except Exception:  # the link rate limit logs why when it falls back
+        return "unavailable"
+    return "ok"
+
+
+@never_cache
+@require_safe
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 while the database answers; an unreachable cache (Redis) only degrades the site."""
+    database, cache = _database_state(), _cache_state()
+    healthy = database == "ok" and cache != "unavailable"
     return JsonResponse(
-        {"status": "ok" if status == 200 else "degraded", "database": database}, status=status
+        {"status": "ok" if healthy else "degraded", "database": database, "cache": cache},
+        status=200 if database == "ok" else 503,
     )
 
 

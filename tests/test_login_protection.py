@@ -62,14 +62,16 @@ def test_correct_password_does_not_log_in_once_locked(user) -> None:  # type: ig
     assert dashboard["Location"].startswith(reverse("login"))
 
 
-def test_lockout_is_per_user_and_address(user) -> None:  # type: ignore[no-untyped-def]
-    other = UserFactory(username="bystander")
-    client = Client()
+def test_failures_lock_out_only_that_username_from_that_address(user) -> None:  # type: ignore[no-untyped-def]
+    bystander = UserFactory(username="bystander")
     for _ in range(6):
-        attempt(client, "wrong-password")
-    # Another person logging in from elsewhere is unaffected.
-    response = attempt(Client(), PASSWORD, username=other.username, ip="10.0.0.2")
-    assert response.status_code == 302
+        attempt(Client(), "wrong-password")
+    # The account's owner, from anywhere else, is not locked out by someone else's guesses...
+    assert attempt(Client(), PASSWORD, ip="10.0.0.2").status_code == 302
+    # ...nor is anyone else on the guesser's address (a venue's wifi).
+    assert attempt(Client(), PASSWORD, username=bystander.username).status_code == 302
+    # The guesser still is.
+    assert attempt(Client(), PASSWORD).status_code == 429
 
 
 def test_four_failures_then_success_still_logs_in(user) -> None:  # type: ignore[no-untyped-def]
@@ -115,6 +117,7 @@ def test_unknown_link_guesses_count_against_the_limit(settings, rf) -> None:  # 
 
 
 def test_forwarded_for_header_does_not_escape_the_limit(settings, rf) -> None:  # type: ignore[no-untyped-def]
+    # No trusted proxies (the default): X-Forwarded-For is the client's own, and ignored.
     settings.SMM_TOKEN_LOOKUPS_PER_MINUTE = 2
     for i in range(2):
         check_rate_limit(rf.get("/", REMOTE_ADDR="192.0.2.10", HTTP_X_FORWARDED_FOR=f"10.9.9.{i}"))

@@ -2,6 +2,7 @@
 
 import json
 import os
+from ipaddress import ip_network
 from pathlib import Path
 from typing import Any
 
@@ -215,7 +216,17 @@ AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 0.25  # hours
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+# Failures count per (client address, username) pair, so one client's failures never lock anyone
+# else out. Listed apart, as they were, "username" locked an account for everyone after five
+# guesses from anywhere (anyone could lock a facilitator out), and "ip_address" locks out everyone
+# sharing one address, such as a venue's wifi. The address is the real client's, not our proxy's
+# (SMM_TRUSTED_PROXIES).
+AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"]]
+AXES_CLIENT_IP_CALLABLE = "smm_site.clients.client_ip"
+
+# The reverse proxies whose X-Forwarded-For names the client (smm_site/clients.py): IP addresses or
+# CIDR networks, comma-separated. Behind a proxy not listed, every client has the proxy's address.
+SMM_TRUSTED_PROXIES = [ip_network(entry, strict=False) for entry in env_list("SMM_TRUSTED_PROXIES")]
 
 # Personal-link lookups per client IP per minute before we answer 429.
 SMM_TOKEN_LOOKUPS_PER_MINUTE = int(os.environ.get("SMM_TOKEN_LOOKUPS_PER_MINUTE", "120"))

@@ -8,6 +8,7 @@ Environment variables (docs/deploy.md has a complete example):
   EMAIL_TIMEOUT, DEFAULT_FROM_EMAIL, SERVER_EMAIL   SMTP (a local MTA on port 25 by default)
   STORAGE_BACKEND, STORAGE_OPTIONS, MEDIA_ROOT      where cached PDFs live (see base.py)
   REDIS_URL                                         optional: link rate limits shared by processes
+  SMM_TRUSTED_PROXIES                               proxies whose X-Forwarded-For names the client
   LOG_FORMAT (json|plain), LOG_LEVEL                logging to stdout
   SECURE_SSL_REDIRECT, SECURE_HSTS_SECONDS          TLS behind the proxy
 """

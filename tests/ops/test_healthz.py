@@ -1,4 +1,4 @@
-"""GET /healthz: 200 with the database's state, 503 when the database is unreachable."""
+"""GET /healthz: the database's and the cache's states; 503 only when the database is down."""
 
 from unittest import mock
 
@@ -6,12 +6,15 @@ import pytest
 from django.db import OperationalError
 from django.urls import reverse
 
+REDIS = "django.core.cache.backends.redis.RedisCache"
+TIMEOUTS = {"socket_connect_timeout": 0.25, "socket_timeout": 0.25}
+
 
 @pytest.mark.django_db
-def test_healthz_is_200_with_database_ok(anonymous):
+def test_healthz_is_200_with_database_ok_and_the_local_cache(anonymous):
     response = anonymous.get(reverse("healthz"))
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "local"}
     assert "no-cache" in response.headers["Cache-Control"]
 
 
@@ -23,7 +26,7 @@ def test_healthz_is_503_when_the_database_is_unreachable(anonymous):
     ):
         response = anonymous.get(reverse("healthz"))
     assert response.status_code == 503
-    assert response.json() == {"status": "degraded", "database": "unavailable"}
+    assert response.json() == {"status": "degraded", "database": "unavailable", "cache": "local"}
     assert b"secret-host" not in response.content
 
 
@@ -34,6 +37,28 @@ def test_healthz_is_503_when_the_query_fails(anonymous):
     with mock.patch("smm_site.views.connection.cursor", return_value=cursor):
         response = anonymous.get(reverse("healthz"))
     assert response.status_code == 503
+    assert response.json()["database"] == "unavailable"
+
+
+@pytest.mark.django_db
+def test_healthz_says_the_cache_is_ok_when_redis_answers(anonymous, settings):
+    settings.CACHES = {
+        "default": {"BACKEND": REDIS, "LOCATION": "redis://127.0.0.1:6379/9", "OPTIONS": TIMEOUTS}
+    }
+    response = anonymous.get(reverse("healthz"))
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok"}
+
+
+@pytest.mark.django_db
+def test_healthz_is_200_but_degraded_when_redis_does_not_answer(anonymous, settings):
+    # Nothing listens on port 1.
+    settings.CACHES = {
+        "default": {"BACKEND": REDIS, "LOCATION": "redis://127.0.0.1:1/0", "OPTIONS": TIMEOUTS}
+    }
+    response = anonymous.get(reverse("healthz"))
+    assert response.status_code == 200
+    assert response.json() == {"status": "degraded", "database": "ok", "cache": "unavailable"}
 
 
 @pytest.mark.django_db
