@@ -27,11 +27,14 @@ def _media_root(settings, tmp_path):  # type: ignore[no-untyped-def]
 def _clear_cache():  # type: ignore[no-untyped-def]
     from django.core.cache import caches
 
+    from assessments import links
     from assessments.sheet import local_cache
 
     for alias in caches.settings:
         caches[alias].clear()
     local_cache.clear()  # the sheet's per-process rubric renderings
+    links.local_counts.clear()  # the link rate limit's fallback when the shared cache is down
+    links._shared_failed_at = None
 
 
 @pytest.fixture(autouse=True)
