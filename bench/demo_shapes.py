@@ -37,7 +37,6 @@ def main() -> None:
     from assessments.rounds import participants_add, round_create, round_move
     from assessments.scoring import Answer, score_autosave, sheet_submit
     from communities.models import Community, User
-    from smm_site import page_cache
 
     if Assessment.objects.filter(title=TITLE).exists():
         return
@@ -77,7 +76,6 @@ def main() -> None:
                 sheet_submit(participant=participant)
         if status == "workshop":
             round_move(assessment=assessment, to=Assessment.Status.WORKSHOP, by=facilitator)
-    page_cache.bump()
 
 
 if __name__ == "__main__":

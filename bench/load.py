@@ -2,6 +2,10 @@
 
 Every run is bounded twice: by a request count and by a deadline. Each simulated client has its
 own connection and cookie jar. No Django imports here.
+
+The server's own time for each request is read from its `Server-Timing: app;dur=<ms>` header
+(set by bench/server_timing.py under bench/bench_settings.py), next to the time the client
+waited (which adds the network, gunicorn and any queueing behind busy workers).
 """
 
 from __future__ import annotations
@@ -18,6 +22,22 @@ from dataclasses import dataclass, field
 HOST = "127.0.0.1"
 
 
+def server_ms(header: str | None) -> float | None:
+    """The `app` duration of a Server-Timing header, in ms (None when absent or malformed)."""
+    for metric in (header or "").split(","):
+        name, *params = (part.strip() for part in metric.split(";"))
+        if name != "app":
+            continue
+        for param in params:
+            key, _eq, value = param.partition("=")
+            if key.strip() == "dur":
+                try:
+                    return float(value.strip().strip('"'))
+                except ValueError:
+                    return None
+    return None
+
+
 class Client:
     """One browser-ish client: a connection (re-opened when the server closes it) and cookies."""
 
@@ -25,6 +45,8 @@ class Client:
         assert HOST == "127.0.0.1"
         self.conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
         self.cookies: dict[str, str] = {}
+        # The server's time for the last response (Server-Timing), None if it sent none.
+        self.last_server_ms: float | None = None
 
     def request(
         self,
@@ -33,8 +55,8 @@ class Client:
         form: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
     ) -> tuple[int, bytes]:
-        # What every browser sends. Only responses the app stores compressed (text exports)
-        # come back gzipped; the client keeps the bytes as they arrive.
+        # What every browser sends. The app compresses nothing itself (no GZip middleware), so
+        # responses come back as they are; the client keeps the bytes as they arrive.
         hdrs = {"Host": f"{HOST}", "Accept-Encoding": "gzip, deflate, br", **(headers or {})}
         if self.cookies:
             hdrs["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
@@ -44,6 +66,7 @@ class Client:
             hdrs["Content-Type"] = "application/x-www-form-urlencoded"
             if "csrftoken" in self.cookies:
                 hdrs["X-CSRFToken"] = self.cookies["csrftoken"]
+        self.last_server_ms = None
         try:
             self.conn.request(method, path, body=body, headers=hdrs)
             resp = self.conn.getresponse()
@@ -51,6 +74,7 @@ class Client:
         except (http.client.HTTPException, OSError):
             self.conn.close()
             raise
+        self.last_server_ms = server_ms(resp.getheader("Server-Timing"))
         for name, value in resp.getheaders():
             if name.lower() == "set-cookie":
                 pair = value.split(";", 1)[0]
@@ -80,6 +104,7 @@ class Client:
 class Result:
     clients: int
     latencies: list[float] = field(default_factory=list)  # seconds, successful requests
+    server_ms: list[float] = field(default_factory=list)  # Server-Timing of those, when sent
     errors: int = 0
     error_samples: list[str] = field(default_factory=list)
     elapsed: float = 0.0
@@ -103,6 +128,11 @@ class Result:
     @property
     def p95(self) -> float:
         return self.pct(95)
+
+    @property
+    def server_p50_ms(self) -> float | None:
+        """Median of the server's own time (Server-Timing), None if no response carried it."""
+        return statistics.median(self.server_ms) if self.server_ms else None
 
     @property
     def rps(self) -> float:
@@ -160,6 +190,8 @@ def run(
                 if status in ok:
                     result.latencies.append(took)
                     result.bytes += len(body)
+                    if c.last_server_ms is not None:
+                        result.server_ms.append(c.last_server_ms)
                 else:
                     result.errors += 1
                     if len(result.error_samples) < 5:

@@ -1,6 +1,9 @@
 """SQL queries per request for every benchmarked page, with Django's test client and
 CaptureQueriesContext against a real database; optionally EXPLAIN (ANALYZE) of each query.
 
+There is no page cache: every request renders from the database, so a page has one count (the
+request after two warming ones; the next one is counted too, and should be the same).
+
     DATABASE_URL=... DJANGO_SETTINGS_MODULE=bench.bench_settings \\
         python bench/queries.py --out result.json [--demo] [--explain]
 
@@ -85,7 +88,6 @@ def main() -> None:
 
     from bench import targets
     from communities.models import User
-    from smm_site import page_cache
 
     setup_test_environment()
     who, pages = targets.build(demo=args.demo)
@@ -111,8 +113,7 @@ def main() -> None:
         if page.who in users:
             client.force_login(users[page.who])
         path = page.paths[0]
-        # As the load clients (bench/load.py) and browsers send it: an export then comes as its
-        # gzip copy, which is small enough to be kept whole (a bigger plain one streams).
+        # As the load clients (bench/load.py) and browsers send it.
         extra = {"HTTP_ACCEPT_ENCODING": "gzip, deflate, br"}
         if page.htmx:
             extra["HTTP_HX_REQUEST"] = "true"
@@ -126,57 +127,51 @@ def main() -> None:
 
         if page.prime:
             client.get(page.prime[0])
-        hit(0)  # warm caches (rubric, content types, a cached PDF) before counting
-        # Cold: as after any write, every cached part (smm_site/page_cache.py) is rendered again.
-        page_cache.bump()
-        with CaptureQueriesContext(connection) as cold:
-            hit(1)
-        # Read now: the next request, outside a capture, empties the connection's query log.
-        cold_sql = [q["sql"] for q in cold.captured_queries]
-        # Twice more before counting: what the first requests after a write do once is not
-        # what every request costs (an export's compressed copy is written by the first and
-        # kept whole by the next; a kept download prepares its INSERT once per connection,
-        # smm_site/db.py).
-        hit(2)
-        hit(3)
+        # Twice to warm what a process reads once (the rubric, content types, a PDF rendered
+        # and stored the first time it is asked for), then two requests counted: every request
+        # renders from the database, so both should be the same (a difference is reported).
+        hit(0)
+        hit(1)
         with CaptureQueriesContext(connection) as ctx:
             t0 = time.perf_counter()
-            response = hit(4)
+            response = hit(2)
             took = time.perf_counter() - t0
+        # Read now: the next request, outside a capture, empties the connection's query log.
+        sql = [q["sql"] for q in ctx.captured_queries]
+        sql_ms = round(sum(float(q["time"]) for q in ctx.captured_queries) * 1000, 1)
+        body = (
+            b"".join(response.streaming_content)
+            if getattr(response, "streaming", False)
+            else response.content
+        )
+        with CaptureQueriesContext(connection) as again:
+            hit(3)
         entry: dict[str, Any] = {
             "built": True,
             "path": path,
             "status": response.status_code,
-            "queries_cold": len(cold_sql),
-            "queries": len(ctx.captured_queries),
-            "sql_ms": round(sum(float(q["time"]) for q in ctx.captured_queries) * 1000, 1),
+            "queries": len(sql),
+            "queries_again": len(again.captured_queries),
+            "sql_ms": sql_ms,
             "ms_in_process": round(took * 1000, 1),
-            "bytes": len(getattr(response, "content", b"") or b"")
-            if not getattr(response, "streaming", False)
-            else sum(len(c) for c in response.streaming_content),
-            "sql": [q["sql"] for q in ctx.captured_queries],
-            "sql_cold": cold_sql,
+            "bytes": len(body),
+            "sql": sql,
         }
         if args.explain:
             plans = []
             with connection.cursor() as cur:
-                # Both paths: what a page asks after a write and what it asks when cached.
-                for sql in dict.fromkeys([*entry["sql_cold"], *entry["sql"]]):
-                    # A prepared write (autosave, a kept download's audit record) is explained
-                    # as run, inside a savepoint rolled back (EXPLAIN ANALYZE executes it).
-                    prepared = sql.partition("; ")[2] if "EXECUTE smm_" in sql else ""
-                    if prepared.startswith("EXECUTE "):
-                        try:
-                            with transaction.atomic():
-                                plans.append({"sql": sql, **explain(cur, prepared, sizes)})
-                                transaction.set_rollback(True)
-                        except Exception as exc:  # report, keep going
-                            plans.append({"sql": sql, "error": str(exc)})
-                    elif sql.lstrip().upper().startswith("SELECT") and "FOR UPDATE" not in sql:
-                        try:
-                            plans.append({"sql": sql, **explain(cur, sql, sizes)})
-                        except Exception as exc:  # report, keep going
-                            plans.append({"sql": sql, "error": str(exc)})
+                for statement in dict.fromkeys(sql):
+                    verb = statement.lstrip().split(None, 1)[0].upper() if statement else ""
+                    if verb not in ("SELECT", "WITH", "INSERT", "UPDATE", "DELETE"):
+                        continue  # SAVEPOINT, RELEASE, SET ...: nothing to plan
+                    # EXPLAIN ANALYZE runs the statement: inside a savepoint rolled back, so a
+                    # write (autosave, a download's audit record, the session) leaves nothing.
+                    try:
+                        with transaction.atomic():
+                            plans.append({"sql": statement, **explain(cur, statement, sizes)})
+                            transaction.set_rollback(True)
+                    except Exception as exc:  # report, keep going
+                        plans.append({"sql": statement, "error": str(exc)})
             entry["explain"] = plans
         results[page.label] = entry
     Path(args.out).write_text(json.dumps(results, indent=1, default=str))

@@ -13,6 +13,12 @@ from django.urls import NoReverseMatch, reverse
 
 CLIENTS_MAX = 20
 
+# The floors: what a page costs before it does anything of its own (bench/bench_urls.py).
+MINIMAL = "minimal Django view"
+LAYOUT = "layout only (base.html, no SQL)"
+LAYOUT_SIGNED_IN = "layout only, signed in (session + user)"
+FLOORS = (MINIMAL, LAYOUT, LAYOUT_SIGNED_IN)
+
 
 @dataclass
 class Page:
@@ -28,6 +34,19 @@ class Page:
     ok: tuple[int, ...] = (200,)
     note: str = ""
     missing: str = ""  # why it is not measured
+    # The floor this page's p95 at 20 clients is divided by (measured right before it, same
+    # clients, same signed-in user): the signed-in layout for signed-in pages, the anonymous
+    # layout for the pages reached by a personal link, the minimal view for the layouts
+    # themselves; "" for the minimal view.
+    floor: str = ""
+    # Its median server time at one client may be this many ms (issue 15); None for the floors.
+    server_target_ms: float | None = 10.0
+    # Its p95 at 20 clients may be this many times its floor's (issue 15).
+    ratio_target: float | None = 3.0
+
+    @property
+    def is_floor(self) -> bool:
+        return self.label in FLOORS
 
     @property
     def built(self) -> bool:
@@ -94,7 +113,8 @@ def build(*, demo: bool) -> tuple[Actors, list[Page]]:
         mine = mine.filter(slug__startswith=SLUG_PREFIX)
     community = mine.order_by("name").first()
     rounds = Assessment.objects.filter(community__in=mine)
-    # The demo data has no round in workshop; its collecting round shows the same pages.
+    # Without a round in workshop (load_demo has none; bench/demo_shapes.py adds one to the
+    # benchmark's copy), a collecting round shows the same pages.
     workshop_round = (
         rounds.filter(status="workshop").order_by("-created_at").first()
         or rounds.filter(status="collecting").order_by("-created_at").first()
@@ -115,26 +135,34 @@ def build(*, demo: bool) -> tuple[Actors, list[Page]]:
             page.missing = missing
         pages.append(page)
 
-    add(Page("minimal Django view", "anonymous"), "/bench/minimal")
-    add(Page("layout only (base.html, no SQL)", "anonymous"), "/bench/minimal-page")
-    # The floor under every signed-in page: session, user and the layout with its menu.
-    add(Page("layout only, signed in (session + user)", "facilitator"), "/bench/minimal-page")
-    add(Page("dashboard (facilitator)", "facilitator"), _url("communities:dashboard"))
+    def floor(label: str, role: str, path: str, under: str) -> None:
+        add(Page(label, role, floor=under, server_target_ms=None, ratio_target=None), path)
+
+    floor(MINIMAL, "anonymous", "/bench/minimal", "")
+    floor(LAYOUT, "anonymous", "/bench/minimal-page", MINIMAL)
+    # The floor under every signed-in page: session and user read as login_required reads them,
+    # and the layout with its menu for that user.
+    floor(LAYOUT_SIGNED_IN, "facilitator", "/bench/minimal-page-signed-in", MINIMAL)
+
+    def signed_in(label: str, who: str, **kw: Any) -> Page:
+        return Page(label, who, floor=LAYOUT_SIGNED_IN, **kw)
+
+    add(signed_in("dashboard (facilitator)", "facilitator"), _url("communities:dashboard"))
     add(
-        Page("dashboard (evaluator, all communities)", "evaluator"),
+        signed_in("dashboard (evaluator, all communities)", "evaluator"),
         _url("communities:dashboard"),
     )
     add(
-        Page("community page", "facilitator"),
+        signed_in("community page", "facilitator"),
         _url("communities:detail", slug=community.slug) if community else None,
     )
     add(
-        Page("round page (collecting)", "facilitator"),
+        signed_in("round page (collecting)", "facilitator"),
         _url("assessments:round", code=collecting_round.code) if collecting_round else None,
     )
 
     sheet_urls = [_url("assessments:sheet", token=t) for t, _pk in tokens]
-    add(Page("stakeholder page", "stakeholder"), *sheet_urls)
+    add(Page("stakeholder page", "stakeholder", floor=LAYOUT), *sheet_urls)
 
     save_urls = [_url("assessments:sheet_save", token=t) for t, _pk in tokens]
     autosave = Page(
@@ -151,25 +179,27 @@ def build(*, demo: bool) -> tuple[Actors, list[Page]]:
             }
             for i, d in enumerate(dimensions)
         ],
+        floor=LAYOUT,
+        ratio_target=2.0,
     )
     add(autosave, *save_urls)
 
     code = {"code": workshop_round.code} if workshop_round else None
     add(
-        Page("analysis (workshop round)", "facilitator"),
+        signed_in("analysis (workshop round)", "facilitator"),
         _url("assessments:analysis", **code) if code else None,
     )
     add(
-        Page("presenter (workshop round)", "facilitator"),
+        signed_in("presenter (workshop round)", "facilitator"),
         _url("assessments:presenter", number=1, **code) if code else None,
     )
     fcode = {"code": finalised.code} if finalised else None
     add(
-        Page("round report (finalised)", "facilitator"),
+        signed_in("round report (finalised)", "facilitator"),
         _first_url(["assessments:report", "assessments:round_report"], **fcode) if fcode else None,
     )
     add(
-        Page("evaluator overview", "evaluator"),
+        signed_in("evaluator overview", "evaluator", server_target_ms=25.0),
         _first_url(
             [
                 "assessments:overview",
@@ -180,7 +210,7 @@ def build(*, demo: bool) -> tuple[Actors, list[Page]]:
         ),
     )
     add(
-        Page("CSV export (all rounds)", "evaluator"),
+        signed_in("CSV export (all rounds)", "evaluator", server_target_ms=25.0),
         _first_url(
             [
                 "assessments:export_csv",
@@ -191,7 +221,11 @@ def build(*, demo: bool) -> tuple[Actors, list[Page]]:
         ),
     )
     add(
-        Page("cached PDF (round report)", "facilitator", note="rendered once, then from storage"),
+        signed_in(
+            "report PDF download (stored)",
+            "facilitator",
+            note="rendered once when the round is finalised, then read from storage",
+        ),
         _first_url(["assessments:report_pdf", "assessments:round_report_pdf"], **fcode)
         if fcode
         else None,
