@@ -2,7 +2,8 @@
 
 Views fetch through these helpers so that no view can forget a check. Facilitators who are not
 members get 404, so a community's existence is not revealed; evaluators may read everything but
-get 403 on any write.
+get 403 on any write. Nor do evaluators see people: no names, emails or per-person status,
+only counts (`sees_people`).
 """
 
 from __future__ import annotations
@@ -38,6 +39,13 @@ def _can_write_found(request: HttpRequest) -> bool:
     return user.is_superuser or not user.can_read_all  # type: ignore[union-attr]
 
 
+def sees_people(request: HttpRequest) -> bool:
+    """Whether the user may see who is in a network or a round (names, emails, who has
+    submitted), on a community or round found through the helpers below: its facilitators and
+    admins may; evaluators see counts only."""
+    return not request.user.is_evaluator  # type: ignore[union-attr]
+
+
 def get_community_for(request: HttpRequest, slug: str, *, write: bool = False) -> Community:
     try:
         community = Community.objects.visible_to(request.user).get(slug=slug)
@@ -55,8 +63,7 @@ def get_assessment_for(
     write: bool = False,
     related: tuple[str, ...] = ("community", "focal_issue", "rubric", "previous"),
 ) -> Assessment:
-    """`related`: what to join. Pages served from cached parts ask for `("community",)`: a join
-    of five tables costs more to plan than the rest of such a request."""
+    """`related`: what to join; a page that needs only the community asks for `("community",)`."""
     from assessments.models import Assessment
 
     try:

@@ -1,5 +1,5 @@
 """Reads for the community pages: the dashboard's lines, who is at the table, and the network
-with its history."""
+with its history (or, for evaluators, its counts)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,18 @@ from dataclasses import dataclass
 
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 
-from .models import EXPECTED_SECTORS, Community, FocalIssue, Organisation, Sector, Stakeholder
+from assessments.aggregation import suppress_small_groups
+
+from .models import (
+    EXPECTED_SECTORS,
+    SECTOR_GROUP,
+    Community,
+    FocalIssue,
+    Organisation,
+    Sector,
+    SectorGroup,
+    Stakeholder,
+)
 
 
 @dataclass(frozen=True)
@@ -58,6 +69,31 @@ def at_the_table(community: Community) -> list[SectorSeat]:
         .values_list("sector", "n")
     )
     return seats_by_sector(people, organisations)
+
+
+@dataclass(frozen=True)
+class NetworkCounts:
+    """What an evaluator sees of a network: how many active people, and how many in each
+    sector group, or None when a group shown would have fewer than three (small numbers)."""
+
+    total: int
+    by_group: dict[str, int] | None
+
+
+def network_counts(seats: Iterable[SectorSeat]) -> NetworkCounts:
+    """Counts from `at_the_table`'s seats: no further query, no person."""
+    people = dict.fromkeys(SectorGroup.values, 0)
+    for seat in seats:
+        people[SECTOR_GROUP[seat.sector]] += seat.stakeholders
+    # The suppression rule counts members; a range of n stands for n people.
+    shown = suppress_small_groups({group: range(n) for group, n in people.items()})
+    labels = dict(SectorGroup.choices)
+    return NetworkCounts(
+        total=sum(people.values()),
+        by_group=None
+        if shown is None
+        else {str(labels[group]): len(members) for group, members in shown.items()},
+    )
 
 
 def network(community: Community) -> QuerySet[Stakeholder]:

@@ -6,6 +6,7 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
@@ -17,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from assessments.models import AuditEvent, audit
 
 from . import selectors, services
-from .access import can_write, get_community_for
+from .access import can_write, get_community_for, sees_people
 from .csv_io import MAX_UPLOAD_BYTES, CsvFileError, ImportPlan, ParsedRow, read_csv, write_csv
 from .forms import (
     FocalIssueChooseForm,
@@ -70,9 +71,11 @@ def community_detail(request: HttpRequest, slug: str) -> HttpResponse:
     focal_issues = list(community.focal_issues.order_by("-started_on", "-created_at"))
     current = next((f for f in focal_issues if f.status == FocalIssue.Status.CURRENT), None)
     seats = selectors.at_the_table(community)
+    people = sees_people(request)
     context = {
         "community": community,
         "can_write": can_write(request, community),
+        "sees_people": people,
         "current_focal_issue": current,
         "focal_history": [f for f in focal_issues if f is not current],
         "rounds": community.assessments.order_by("-created_at").only(
@@ -80,7 +83,9 @@ def community_detail(request: HttpRequest, slug: str) -> HttpResponse:
         ),
         "seats": seats,
         "gaps": [seat for seat in seats if seat.is_gap],
-        "stakeholders": selectors.network(community),
+        # Evaluators see the network as counts: nobody's row is even fetched for them.
+        "stakeholders": selectors.network(community) if people else None,
+        "network": None if people else selectors.network_counts(seats),
         "organisations": selectors.organisations(community),
     }
     return render(request, "communities/detail.html", context)
@@ -419,6 +424,8 @@ def import_confirm(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 def export_csv(request: HttpRequest, slug: str) -> HttpResponse:
     community = get_community_for(request, slug)
+    if not sees_people(request):
+        raise PermissionDenied  # names and emails: evaluators see counts only
     rows = (
         (
             s.name,

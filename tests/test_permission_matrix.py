@@ -197,7 +197,9 @@ MATRIX: dict[str, Entry] = {
     ),
     "communities:import": Entry(slug, get=WRITE(), post=WRITE(400)),
     "communities:import_confirm": Entry(slug, get=NO_GET, post=WRITE(400)),
-    "communities:export_csv": Entry(slug, get=READ(), post=NO_POST),
+    # Names and emails: evaluators see a network as counts only, so it is refused them as a
+    # write would be.
+    "communities:export_csv": Entry(slug, get=WRITE(), post=NO_POST),
     # --- rounds --------------------------------------------------------------------------------
     "assessments:round_create": Entry(slug, get=WRITE(), post=WRITE(400)),
     "assessments:round": Entry(on("collecting"), get=READ(), post=NO_POST),

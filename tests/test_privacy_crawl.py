@@ -7,7 +7,9 @@ HTML and PDF, exports as CSV/XLSX, the one-time link and room-link pages) and as
 - no response contains both a participant's name and one of their markers;
 - no table row, CSV/XLSX row or PDF line holding a participant's name also holds a level
   ("1".."5", "Level 3", "not sure").
-Names alone are fine: facilitators see who has submitted, so they can chase.
+Names alone are fine for facilitators: they see who has submitted, so they can chase.
+Evaluators see counts only: a stakeholder with a unique name and email and a draft in the
+collecting round must not appear, nor any per-person status, on anything an evaluator reaches.
 
 Left out on purpose: the data-protection export (`stakeholder_data_export`), whose job is to
 hand one person everything held about them, their own answers included (access request).
@@ -18,6 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import uuid
 from dataclasses import dataclass
 
 import pytest
@@ -26,6 +29,8 @@ from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 
+from communities.models import Stakeholder
+from tests.factories import ParticipantFactory, StakeholderFactory
 from tests.scenario import Person, Scenario, all_routes, build_scenario
 from tests.test_permission_matrix import MATRIX
 
@@ -43,6 +48,8 @@ POST_PAGES = {"assessments:participant_link", "assessments:room_link"}
 LEVEL_CELL = re.compile(r"^level\s*[1-5]$|^[1-5]\s*/\s*5$|^not sure$", re.IGNORECASE)
 BARE_LEVEL = re.compile(r"^[1-5]$")
 LEVEL_IN_LINE = re.compile(r"\blevel\s*[1-5]\b|\bnot sure\b", re.IGNORECASE)
+# A participant's status as the round page's list shows it to facilitators (Participant.status_label).
+PERSON_STATUS = re.compile(r"^(Submitted|Saved a draft|Opened|Invited|Not yet invited)\b")
 
 
 @dataclass
@@ -208,3 +215,76 @@ def test_checker_accepts_names_alone(scenario):  # type: ignore[no-untyped-def]
     person = _person(scenario)
     html = f"<table><tr><td>{person.name}</td><td>Submitted 3 May 2025</td></tr></table>"
     assert not leaks(Fetched("fake", "html", html, _html_rows(html)), scenario.people)
+
+
+# --- evaluators see counts, never people -------------------------------------------------------
+
+
+@pytest.fixture
+def marked(scenario) -> list[str]:  # type: ignore[no-untyped-def]
+    """A stakeholder with a unique name and email who saved a draft in the collecting round
+    (through their own link): what must never reach an evaluator, with the references that
+    would lead to them."""
+    tag = uuid.uuid4().hex[:12]
+    stakeholder = StakeholderFactory(
+        community=scenario.community,
+        organisation=scenario.organisation,
+        name=f"Ottoline{tag} Vexley",
+        email=f"ovexley-{tag}@example.org",
+    )
+    participant = ParticipantFactory(assessment=scenario.collecting, stakeholder=stakeholder)
+    dimension = scenario.collecting.rubric.dimensions.get(number=1)
+    save = reverse("assessments:sheet_save", kwargs={"token": participant.token})
+    response = Client().post(save, {"dimension": dimension.pk, "level": "2", "reason": ""})
+    assert response.status_code in (200, 303)
+    participant.refresh_from_db()
+    assert participant.draft_saved_at and not participant.submitted_at
+    return [stakeholder.name, stakeholder.email, str(stakeholder.code), str(participant.code)]
+
+
+def test_marker_is_what_a_facilitator_sees(facilitator, scenario, marked):  # type: ignore[no-untyped-def]
+    """The marker is real: the community's facilitator sees the person and their draft."""
+    name, email = marked[:2]
+    community = facilitator.get(
+        reverse("communities:detail", kwargs={"slug": scenario.community.slug})
+    )
+    assert name in community.content.decode() and email in community.content.decode()
+    page = facilitator.get(reverse("assessments:round", kwargs={"code": scenario.collecting.code}))
+    row = next(r for r in _html_rows(page.content.decode()) if any(name in c for c in r))
+    assert any(PERSON_STATUS.match(cell) for cell in row), row
+
+
+def test_evaluators_see_no_person_anywhere(evaluator, scenario, marked):  # type: ignore[no-untyped-def]
+    evaluator.raise_request_exception = False
+    fetched = crawl(evaluator, "evaluator", scenario)
+    # The evaluator pack, which the crawl sees only as a job page: made (at once, by the test
+    # settings' task backend) and downloaded.
+    job_page = evaluator.post(reverse("assessments:pack_start"))["Location"]
+    pack = evaluator.get(f"{job_page}download/")
+    assert pack.status_code == 200 and pack["Content-Type"] == "application/pdf"
+    fetched.append(extract("GET the evaluator pack as evaluator", pack))
+    assert "2022 baseline" in fetched[-1].text
+    labels = "\n".join(f.label for f in fetched)
+    # The pages that show people to facilitators were reached (else this proves nothing).
+    for url in (
+        reverse("communities:detail", kwargs={"slug": scenario.community.slug}),
+        *(reverse("assessments:round", kwargs={"code": code}) for code in _round_codes(scenario)),
+    ):
+        assert f"GET {url} as" in labels, url
+    people = [
+        *marked,
+        *(x for s in Stakeholder.objects.all() for x in (s.name, s.email, str(s.code)) if x),
+        *(str(p.participant.code) for p in scenario.people),
+    ]
+    found = [f"{f.label}: {who}" for f in fetched for who in people if who in f.text]
+    assert not found, "\n".join(found)
+    statuses = [
+        f"{f.label}: {row}"
+        for f in fetched
+        for row in f.rows
+        if any(PERSON_STATUS.match(cell.strip()) for cell in row)
+    ]
+    assert not statuses, "\n".join(statuses)
+    # The counts are there instead.
+    round_page = next(f for f in fetched if f"/rounds/{scenario.collecting.code}/" in f.label)
+    assert "4 people · 4 invited" in round_page.text and "1 saved a draft" in round_page.text

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from communities.access import can_write, get_assessment_for, get_community_for
+from communities.access import can_write, get_assessment_for, get_community_for, sees_people
 
 from ..forms.rounds import ParticipantsAddForm, RoundForm, StakeholderFilterForm
 from ..forms.scoring import PaperSheetForm
@@ -81,7 +81,9 @@ def round_create_view(request: HttpRequest, slug: str) -> HttpResponse:
 @require_http_methods(["GET", "HEAD"])
 def round_detail(request: HttpRequest, code: UUID) -> HttpResponse:
     assessment = get_assessment_for(request, code, related=("community",))
-    # Names and status only: no score or reason is ever fetched for this page.
+    people = sees_people(request)
+    # Names and status only, for those who chase: no score or reason is ever fetched for this
+    # page, and for evaluators (who see the counts) not even a participant.
     participants = list(
         assessment.participants.select_related("stakeholder__organisation", "entered_by").only(
             "code",
@@ -96,6 +98,8 @@ def round_detail(request: HttpRequest, code: UUID) -> HttpResponse:
             "stakeholder__email",
             "stakeholder__organisation__name",
         )
+        if people
+        else ()
     )
     counts = assessment.participants.aggregate(
         total=Count("pk"),
@@ -108,6 +112,7 @@ def round_detail(request: HttpRequest, code: UUID) -> HttpResponse:
         "assessment": assessment,
         "community": assessment.community,
         "participants": participants,
+        "sees_people": people,
         "counts": counts,
         "pending_with_email": sum(
             1 for p in participants if p.submitted_at is None and p.stakeholder.email

@@ -66,10 +66,13 @@ def test_a_facilitators_change_shows_at_once(facilitator, assessment):
 def test_each_user_gets_their_own_part(
     facilitator, evaluator, other_facilitator, admin, assessment
 ):
-    ParticipantFactory(assessment=assessment)
-    assert "Re-issue link" in facilitator.get(_round(assessment)).content.decode()
-    # Read-only for the evaluator: no action, and no facilitator's page from the cache.
+    participant = ParticipantFactory(assessment=assessment)
+    name = participant.stakeholder.name
+    html = facilitator.get(_round(assessment)).content.decode()
+    assert "Re-issue link" in html and name in html
+    # Read-only and counts only for the evaluator: no action, nobody's name.
     html = evaluator.get(_round(assessment)).content.decode()
     assert "1 people" in html and "Re-issue link" not in html and "Next step" not in html
+    assert name not in html
     assert other_facilitator.get(_round(assessment)).status_code == 404
     assert "Re-issue link" in admin.get(_round(assessment)).content.decode()

@@ -132,8 +132,11 @@ def test_round_page_roles(request, persona, participant):
     assert response.status_code == expected(persona, write=False)
     if response.status_code == 200:
         html = response.content.decode()
-        assert participant.stakeholder.name in html
-        assert "Invited" in html
+        # Evaluators get the counts; who is in the round is for those who chase.
+        shown = persona != "evaluator"
+        assert (participant.stakeholder.name in html) == shown
+        assert ("Invited" in html) == shown
+        assert "1 people · 1 invited" in html
         assert ("Close collection" in html) == (persona in ("facilitator", "admin"))
         assert ("Re-issue link" in html) == (persona in ("facilitator", "admin"))
 
@@ -177,14 +180,39 @@ def _queries(client, url: str) -> int:  # type: ignore[no-untyped-def]
     return len(ctx.captured_queries)
 
 
-def test_round_page_query_count_is_constant_3_vs_60(facilitator, assessment, make_participants):
+@pytest.mark.parametrize("persona", ["facilitator", "evaluator"])
+def test_round_page_query_count_is_constant_3_vs_60(
+    request, persona, assessment, make_participants
+):
+    client = request.getfixturevalue(persona)
     for p in make_participants(3):
         submit_sheet(p, [2] * 9)
-    small = _queries(facilitator, round_url(assessment))
+    small = _queries(client, round_url(assessment))
     for p in make_participants(57):
         submit_sheet(p, [4] * 9)
-    large = _queries(facilitator, round_url(assessment))
+    large = _queries(client, round_url(assessment))
     assert small == large
+
+
+def test_evaluator_sees_counts_and_no_participant_is_fetched(
+    evaluator, assessment, make_participants
+):
+    invited, draft, submitted = make_participants(3)
+    Participant.objects.filter(pk=draft.pk).update(
+        opened_at=timezone.now(), draft_saved_at=timezone.now()
+    )
+    submit_sheet(submitted, [3] * 9)
+    with CaptureQueriesContext(connection) as ctx:
+        html = evaluator.get(round_url(assessment)).content.decode()
+    assert "3 people · 3 invited · 1 opened their link · 1 saved a draft · 1 submitted" in html
+    assert "shown only to the community's facilitators" in html
+    for person in (invited, draft, submitted):
+        assert person.stakeholder.name not in html
+        assert person.stakeholder.email not in html
+        assert person.stakeholder.organisation.name not in html
+        assert str(person.code) not in html
+    assert "participants-table" not in html and "Saved a draft" not in html
+    assert not any("communities_stakeholder" in q["sql"] for q in ctx.captured_queries)
 
 
 # --- lifecycle ------------------------------------------------------------------------
