@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
@@ -11,6 +12,7 @@ from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -84,11 +86,43 @@ def community_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "seats": seats,
         "gaps": [seat for seat in seats if seat.is_gap],
         # Evaluators see the network as counts: nobody's row is even fetched for them.
-        "stakeholders": selectors.network(community) if people else None,
+        "stakeholders": _with_links(
+            selectors.network(community),
+            edit=_reverse("communities:stakeholder_edit", slug=community.slug),
+            delete=_reverse("communities:stakeholder_delete", slug=community.slug),
+            data=_reverse("assessments:stakeholder_data_export"),
+        )
+        if people
+        else None,
         "network": None if people else selectors.network_counts(seats),
-        "organisations": selectors.organisations(community),
+        "organisations": _with_links(
+            selectors.organisations(community),
+            edit=_reverse("communities:organisation_edit", slug=community.slug),
+            delete=_reverse("communities:organisation_delete", slug=community.slug),
+        ),
     }
     return render(request, "communities/detail.html", context)
+
+
+_CODE = uuid.UUID(int=0)
+
+
+def _reverse(name: str, **kwargs: str) -> str:
+    """The URL of ``name`` for the row whose code is ``_CODE``."""
+    return reverse(name, kwargs={**kwargs, "code": _CODE})
+
+
+def _with_links(rows: Iterable[Any], **urls: str) -> list[Any]:
+    """The rows of a network table, each with its sector's label and its links (``<key>_url``):
+    reverse() and get_FOO_display() once per table instead of once per row (a network has
+    hundreds of rows)."""
+    labels = dict(Sector.choices)
+    listed = list(rows)
+    for row in listed:
+        row.sector_label = labels.get(row.sector, row.sector)
+        for key, url in urls.items():
+            setattr(row, f"{key}_url", url.replace(str(_CODE), str(row.code)))
+    return listed
 
 
 def _render_form(
