@@ -164,8 +164,8 @@ def main() -> None:
                     verb = statement.lstrip().split(None, 1)[0].upper() if statement else ""
                     if verb not in ("SELECT", "WITH", "INSERT", "UPDATE", "DELETE"):
                         continue  # SAVEPOINT, RELEASE, SET ...: nothing to plan
-                    # EXPLAIN ANALYZE runs the statement: inside a savepoint rolled back, so a
-                    # write (autosave, a download's audit record, the session) leaves nothing.
+                    # EXPLAIN ANALYZE runs the statement: inside a transaction rolled back, so
+                    # a write (autosave, a download's audit record, the session) leaves nothing.
                     try:
                         with transaction.atomic():
                             plans.append({"sql": statement, **explain(cur, statement, sizes)})
