@@ -12,12 +12,12 @@ from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from assessments.models import AuditEvent, audit
+from smm_site.rows import row_url, with_links
 
 from . import selectors, services
 from .access import can_write, get_community_for, sees_people
@@ -88,40 +88,29 @@ def community_detail(request: HttpRequest, slug: str) -> HttpResponse:
         # Evaluators see the network as counts: nobody's row is even fetched for them.
         "stakeholders": _with_links(
             selectors.network(community),
-            edit=_reverse("communities:stakeholder_edit", slug=community.slug),
-            delete=_reverse("communities:stakeholder_delete", slug=community.slug),
-            data=_reverse("assessments:stakeholder_data_export"),
+            edit=row_url("communities:stakeholder_edit", slug=community.slug),
+            delete=row_url("communities:stakeholder_delete", slug=community.slug),
+            data=row_url("assessments:stakeholder_data_export"),
         )
         if people
         else None,
         "network": None if people else selectors.network_counts(seats),
         "organisations": _with_links(
             selectors.organisations(community),
-            edit=_reverse("communities:organisation_edit", slug=community.slug),
-            delete=_reverse("communities:organisation_delete", slug=community.slug),
+            edit=row_url("communities:organisation_edit", slug=community.slug),
+            delete=row_url("communities:organisation_delete", slug=community.slug),
         ),
     }
     return render(request, "communities/detail.html", context)
 
 
-_CODE = uuid.UUID(int=0)
-
-
-def _reverse(name: str, **kwargs: str) -> str:
-    """The URL of ``name`` for the row whose code is ``_CODE``."""
-    return reverse(name, kwargs={**kwargs, "code": _CODE})
-
-
 def _with_links(rows: Iterable[Any], **urls: str) -> list[Any]:
-    """The rows of a network table, each with its sector's label and its links (``<key>_url``):
-    reverse() and get_FOO_display() once per table instead of once per row (a network has
-    hundreds of rows)."""
+    """A network table's rows with their links and their sector's label (one choices lookup
+    per table rather than get_sector_display() per row)."""
     labels = dict(Sector.choices)
-    listed = list(rows)
+    listed = with_links(rows, **urls)
     for row in listed:
         row.sector_label = labels.get(row.sector, row.sector)
-        for key, url in urls.items():
-            setattr(row, f"{key}_url", url.replace(str(_CODE), str(row.code)))
     return listed
 
 

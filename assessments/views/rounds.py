@@ -18,6 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from communities.access import can_write, get_assessment_for, get_community_for, sees_people
+from smm_site.rows import row_url, with_links
 
 from ..forms.rounds import ParticipantsAddForm, RoundForm, StakeholderFilterForm
 from ..forms.scoring import PaperSheetForm
@@ -100,6 +101,11 @@ def round_detail(request: HttpRequest, code: UUID) -> HttpResponse:
         )
         if people
         else ()
+    )
+    participants = with_links(
+        participants,
+        link=row_url("assessments:participant_link", row_kwarg="participant", code=code),
+        paper=row_url("assessments:paper_sheet", row_kwarg="participant", code=code),
     )
     counts = assessment.participants.aggregate(
         total=Count("pk"),
