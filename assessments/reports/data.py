@@ -5,11 +5,11 @@ agreed by a group, or counts and ranges of private scores, never a named individ
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from statistics import mean
-from typing import TYPE_CHECKING, overload
+from typing import TYPE_CHECKING, NamedTuple, overload
 
 from django.db.models import Prefetch
 
@@ -47,15 +47,14 @@ def rubric_dimensions(rubric: Rubric | int) -> list[DimensionInfo]:
     by_number: dict[int, DimensionInfo] = {}
     descriptors = (
         LevelDescriptor.objects.filter(dimension__rubric_id=rubric_id)
-        .select_related("dimension")
         .order_by("dimension__number", "level")
-    )
-    for descriptor in descriptors:
-        dim = descriptor.dimension
-        info = by_number.setdefault(
-            dim.number, DimensionInfo(dim.number, dim.name, dim.sheet_label, {})
+        .values_list(
+            "dimension__number", "dimension__name", "dimension__sheet_label", "level", "text"
         )
-        info.levels[descriptor.level] = descriptor.text
+    )
+    for number, name, sheet_label, level, text in descriptors:
+        info = by_number.setdefault(number, DimensionInfo(number, name, sheet_label, {}))
+        info.levels[level] = text
     if not by_number:  # a rubric without descriptors still has its dimensions
         for dim in Dimension.objects.filter(rubric_id=rubric_id).order_by("number"):
             by_number[dim.number] = DimensionInfo(dim.number, dim.name, dim.sheet_label, {})
@@ -167,9 +166,8 @@ def participation(assessment: Assessment) -> Participation:
     One query."""
     invited = 0
     submitted_sectors: list[str] = []
-    for sector, submitted_at in Participant.objects.filter(assessment=assessment).values_list(
-        "sector", "submitted_at"
-    ):
+    rows = Participant.objects.filter(assessment=assessment).values_list("sector", "submitted_at")
+    for sector, submitted_at in rows.order_by():  # not by name: a join for nothing
         invited += 1
         if submitted_at is not None:
             submitted_sectors.append(sector)
@@ -253,9 +251,10 @@ class CommunityLine:
     community: Community
     latest: Assessment
     baseline: Assessment | None  # None when the latest round is the baseline itself
+    previous: Assessment | None  # the round the latest is compared with (the pack shows it)
+    other_rounds: int  # the community's other finalised rounds (on its own page)
     levels: list[int | None]
     changes: list[int | None]
-    rounds: list[Assessment]
 
 
 @dataclass(frozen=True)
@@ -265,22 +264,51 @@ class Overview:
     areas: list[str]
 
 
-def _levels_by_round(assessment_ids: list[int]) -> dict[int, dict[int, int]]:
+def _levels_by_round(assessment_ids: Collection[int]) -> dict[int, dict[int, int]]:
     levels: dict[int, dict[int, int]] = defaultdict(dict)
     rows = ConsensusScore.objects.filter(assessment_id__in=assessment_ids).values_list(
         "assessment_id", "dimension__number", "level"
     )
-    for assessment_id, number, level in rows:
+    for assessment_id, number, level in rows.order_by():
         levels[assessment_id][number] = level
     return levels
 
 
-def _baseline_of(rounds: list[Assessment]) -> Assessment:
+def _baseline_of[R: (Assessment, _Round)](rounds: list[R]) -> R:
     """The first finalised baseline, else the first finalised round (rounds oldest first)."""
     for candidate in rounds:
         if candidate.kind == Assessment.Kind.BASELINE:
             return candidate
     return rounds[0]
+
+
+class _Round(NamedTuple):
+    """A finalised round as the overview chooses among them: plain values, not a model
+    instance (at national scale there are thousands, and only a page of them is shown)."""
+
+    pk: int
+    kind: str
+    area: str
+    rubric_id: int
+    previous_id: int | None
+    finalised_at: datetime
+
+
+@dataclass(frozen=True)
+class _Chosen:
+    latest: _Round
+    baseline: _Round
+    previous: _Round | None
+    other_rounds: int
+
+
+def _choose(rounds: list[_Round], latest: _Round) -> _Chosen:
+    """As `previous_round`, among the community's finalised rounds (oldest first): the linked
+    round, else the one finalised just before."""
+    before = [r for r in rounds if r.finalised_at < latest.finalised_at]
+    linked = [r for r in rounds if r.pk == latest.previous_id]
+    previous = linked[0] if linked else (before[-1] if before else None)
+    return _Chosen(latest, _baseline_of(rounds), previous, len(rounds) - 1)
 
 
 def overview(
@@ -291,44 +319,49 @@ def overview(
     kind: str = "",
 ) -> Overview:
     """Each visible community's latest finalised round (matching the filters), its levels and
-    the change since its baseline. Three queries, whatever the number of communities."""
-    rounds = (
-        Assessment.objects.visible_to(user)
-        .finalised()
-        .select_related("community", "focal_issue")
-        .order_by("community__name", "community_id", "finalised_at")
-    )
+    the change since its baseline. Two queries, whatever the number of communities, and two
+    more for the lines read (a page of them, or all for the pack)."""
+    rounds = Assessment.objects.visible_to(user).finalised()
     if nation:
         rounds = rounds.filter(community__nation=nation)
-    per_community: dict[int, list[Assessment]] = defaultdict(list)
-    for assessment in rounds:
-        per_community[assessment.community_id].append(assessment)
-    areas = sorted({a.focal_issue.area for rs in per_community.values() for a in rs})
-    chosen: list[Chosen] = []
+    per_community: dict[int, list[_Round]] = defaultdict(list)
+    values = rounds.order_by("community__name", "community_id", "finalised_at").values_list(
+        "community_id",
+        "pk",
+        "kind",
+        "focal_issue__area",
+        "rubric_id",
+        "previous_id",
+        "finalised_at",
+    )
+    for community_id, *fields in values:
+        per_community[community_id].append(_Round._make(fields))
+    areas = sorted({r.area for rs in per_community.values() for r in rs})
+    chosen: list[_Chosen] = []
     for community_rounds in per_community.values():
         matching = [
-            a
-            for a in community_rounds
-            if (not kind or a.kind == kind) and (not area or a.focal_issue.area == area)
+            r
+            for r in community_rounds
+            if (not kind or r.kind == kind) and (not area or r.area == area)
         ]
         if matching:
-            chosen.append((matching[-1], _baseline_of(community_rounds), community_rounds))
-    current = Rubric.objects.filter(is_current=True).values_list("pk", flat=True).first()
-    rubric_id = chosen[0][0].rubric_id if chosen else current
+            chosen.append(_choose(community_rounds, matching[-1]))
+    rubric_id = (
+        chosen[0].latest.rubric_id
+        if chosen
+        else Rubric.objects.filter(is_current=True).values_list("pk", flat=True).first()
+    )
     dimensions = rubric_dimensions(rubric_id) if rubric_id else []
     return Overview(dimensions=dimensions, lines=_Lines(chosen, dimensions), areas=areas)
 
 
-Chosen = tuple[Assessment, Assessment, list[Assessment]]  # latest, baseline, all its rounds
-
-
 class _Lines(Sequence[CommunityLine]):
-    """The overview's lines, built when read. A page of 25 communities needs the agreed levels
-    of its own latest and baseline rounds only, not of every finalised round in the country:
-    after a write, when the page is rendered again, that is the difference between reading 450
-    rows and 13,500. Reading them all (the pack) builds them once, in one query."""
+    """The overview's lines, built when read. A page of 25 communities needs its own rounds
+    and their agreed levels only, not every finalised round in the country: that is the
+    difference between reading 75 rounds and 450 levels, and 1,500 rounds and 13,500 levels.
+    Reading them all (the pack) builds them once, in two queries."""
 
-    def __init__(self, chosen: list[Chosen], dimensions: list[DimensionInfo]) -> None:
+    def __init__(self, chosen: list[_Chosen], dimensions: list[DimensionInfo]) -> None:
         self._chosen = chosen
         self._dimensions = dimensions
         self._all: list[CommunityLine] | None = None
@@ -352,26 +385,31 @@ class _Lines(Sequence[CommunityLine]):
             self._all = self._build(self._chosen)
         return iter(self._all)
 
-    def _build(self, chosen: list[Chosen]) -> list[CommunityLine]:
-        levels = _levels_by_round([a.pk for latest, base, _rs in chosen for a in (latest, base)])
-        dimensions = self._dimensions
+    def _build(self, chosen: list[_Chosen]) -> list[CommunityLine]:
+        compared = {c.latest.pk for c in chosen} | {c.baseline.pk for c in chosen}
+        wanted = compared | {c.previous.pk for c in chosen if c.previous}
+        found = Assessment.objects.select_related("community", "focal_issue").in_bulk(wanted)
+        levels = _levels_by_round(compared)
+        numbers = [d.number for d in self._dimensions]
         lines = []
-        for latest, baseline, community_rounds in chosen:
-            latest_levels = [levels[latest.pk].get(d.number) for d in dimensions]
-            base = baseline if baseline.pk != latest.pk else None
-            base_levels = [levels[base.pk].get(d.number) for d in dimensions] if base else None
+        for c in chosen:
+            latest_levels = [levels[c.latest.pk].get(n) for n in numbers]
+            base = found[c.baseline.pk] if c.baseline.pk != c.latest.pk else None
+            base_levels = [levels[base.pk].get(n) for n in numbers] if base else None
             changes: list[int | None] = [
                 (now - then) if base_levels and now is not None and then is not None else None
                 for now, then in zip(latest_levels, base_levels or latest_levels, strict=True)
             ]
+            latest = found[c.latest.pk]
             lines.append(
                 CommunityLine(
                     community=latest.community,
                     latest=latest,
                     baseline=base,
+                    previous=found[c.previous.pk] if c.previous else None,
+                    other_rounds=c.other_rounds,
                     levels=latest_levels,
                     changes=changes,
-                    rounds=community_rounds,
                 )
             )
         return lines

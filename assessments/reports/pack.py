@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
-from ..models import Assessment, ConsensusScore, Participant, PriorityAction
+from ..models import ConsensusScore, Participant, PriorityAction
 from . import svg
 from .data import (
     CommunityLine,
@@ -46,24 +46,14 @@ class PackData:
     entries: list[PackEntry]
 
 
-def _previous(latest: Assessment, rounds: list[Assessment]) -> Assessment | None:
-    """As `data.previous_round`: the linked round, else the one finalised just before (among
-    the community's finalised rounds, which the overview has already fetched)."""
-    by_pk = {r.pk: r for r in rounds}
-    if latest.previous_id in by_pk:
-        return by_pk[latest.previous_id]
-    earlier = [r for r in rounds if r.finalised_at and r.finalised_at < latest.finalised_at]  # type: ignore[operator]
-    return earlier[-1] if earlier else None
-
-
 def pack_data(
     user: User | AnonymousUser, *, nation: str = "", area: str = "", kind: str = ""
 ) -> PackData:
-    """Six queries (the overview's three, then three), however many communities."""
+    """Seven queries (the overview's four, its lines included, then three), however many
+    communities."""
     data = overview(user, nation=nation, area=area, kind=kind)
     latest_ids = [line.latest.pk for line in data.lines]
-    previous = {line.latest.pk: _previous(line.latest, line.rounds) for line in data.lines}
-    wanted = latest_ids + [p.pk for p in previous.values() if p is not None]
+    wanted = latest_ids + [line.previous.pk for line in data.lines if line.previous]
 
     consensus: dict[int, dict[int, ConsensusScore]] = defaultdict(dict)
     for score in ConsensusScore.objects.filter(assessment_id__in=wanted).select_related(
@@ -85,7 +75,7 @@ def pack_data(
     entries = []
     for line in data.lines:
         latest = line.latest
-        before = previous[latest.pk]
+        before = line.previous
         agreed = consensus.get(latest.pk, {})
         earlier = consensus.get(before.pk, {}) if before else {}
         rows = []

@@ -72,7 +72,8 @@ def _pdf_response(content: bytes, filename: str) -> HttpResponse:
 @login_required
 @require_GET
 def report(request: HttpRequest, code: UUID) -> HttpResponse:
-    assessment = _report_round(request, code, related=("community",))
+    # Everything the page shows of the round itself, and what round_report reads of it.
+    assessment = _report_round(request, code)
     facilitating = can_write(request, assessment.community)
     data = round_report(assessment, show_small_spread=facilitating)
     context = {

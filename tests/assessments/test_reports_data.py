@@ -226,11 +226,15 @@ def test_a_page_of_the_overview_reads_only_its_own_rounds_levels(evaluator_user)
     assert len(data.lines) == 6
     with CaptureQueriesContext(connection) as queries:
         page = data.lines[0:2]
-    assert len(queries) == 1  # the agreed levels of those two communities' rounds, nothing more
+    # Those two communities' rounds, then their agreed levels, nothing more.
+    assert len(queries) == 2
     wanted = {a.pk for line in page for a in (line.latest, line.baseline)}
     asked = Assessment.objects.filter(consensus_scores__isnull=False).distinct().count()
     assert len(wanted) == 4 and asked == 12
-    in_list = re.search(r"IN \(([^)]*)\)", queries[0]["sql"]).group(1)  # type: ignore[union-attr]
-    assert {int(pk) for pk in in_list.split(",")} == wanted  # four rounds, not twelve
+    for query in queries:
+        in_list = re.search(r"IN \(([^)]*)\)", query["sql"]).group(1)  # type: ignore[union-attr]
+        assert {int(pk) for pk in in_list.split(",")} == wanted  # four rounds, not twelve
     assert [line.community.name for line in page] == ["Place 0", "Place 1"]
     assert all(line.changes for line in page)
+    assert [line.previous for line in page] == [line.baseline for line in page]
+    assert [line.other_rounds for line in page] == [1, 1]
