@@ -1,14 +1,13 @@
 """Time the evaluator pack render directly (no HTTP, no worker) on the benchmark database.
 
     .venv/bin/python bench/pack_bench.py [--db smm_bench] [--limit N] [--out pack.pdf]
-        [--chunk N] [--processes N]
+        [--chunk N]
 
 Uses the production settings against PostgreSQL database `smm_bench` (made by bench/run.py:
 300 communities), as its evaluator `bench-evaluator`. Prints the time of the data fetch (and
 its SQL query count), of the whole render (wall and CPU, children included), the pages and the
 size. --limit renders only the first N communities (by trimming the overview), to see how the
-time grows; --chunk and --processes override the part size and the number of layout
-processes, to tune them.
+time grows; --chunk overrides the part size, to tune it.
 """
 
 from __future__ import annotations
@@ -46,7 +45,6 @@ def main() -> None:
     parser.add_argument(
         "--chunk", type=int, default=0, help="communities per part (pdf.PACK_CHUNK)"
     )
-    parser.add_argument("--processes", type=int, default=0, help="layout processes")
     args = parser.parse_args()
     assert args.db.startswith("smm_bench"), "only the benchmark databases"
     pg = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432").rstrip("/")
@@ -74,8 +72,6 @@ def main() -> None:
     user = User.objects.get(username="bench-evaluator")
     if args.chunk:
         pdf.PACK_CHUNK = args.chunk
-    if args.processes:
-        pdf.pack_processes = lambda: args.processes
     if args.limit:  # trim the overview the pack is built from
         original = pack.overview
 

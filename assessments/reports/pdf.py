@@ -10,10 +10,9 @@ again gives a new key, and the old file is removed.
 from __future__ import annotations
 
 import base64
+import io
 import logging
-import math
-import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
@@ -29,9 +28,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from ..models import Assessment
-from . import charts, pdf_pool
+from . import charts
 from .data import Overview, RoundReport, round_date, round_report
-from .pack import PackData, PackEntry, pack_heatmap_svg, pack_radar_svg
+from .pack import PackEntry, pack_heatmap_svg, pack_radar_svg
 
 logger = logging.getLogger(__name__)
 # WeasyPrint logs every layout step at INFO; that is noise in server logs.
@@ -115,9 +114,10 @@ def _remove_stale(assessment: Assessment, *, keep: str) -> None:
 # Evaluator pack ------------------------------------------------------------------------------
 # One page per community (pack_community.html) with its own short stylesheet (pdf-pack.css),
 # after a cover, a contents list and the comparison heatmap (pack_front.html). The community
-# pages are laid out in chunks, in parallel processes (pdf_pool.py), and the PDFs joined.
-# Each community fits one page by design (reasons are shortened), so page numbers are known
-# before layout; a chunk that comes back longer is logged, not fatal.
+# pages are laid out in chunks, one after the other in the background worker (each chunk is
+# a step of the job's progress), and the PDFs joined. Each community fits one page by design
+# (reasons are shortened), so page numbers are known before layout; a chunk that comes back
+# longer is logged, not fatal.
 
 PACK_CHUNK = 20  # communities per laid-out document
 HEATMAP_ROWS = 34  # communities per heatmap page (one A4 page each)
@@ -162,10 +162,6 @@ def _heatmaps(data: Overview) -> list[str]:
     ]
 
 
-def pack_processes() -> int:
-    return max(1, int(getattr(settings, "SMM_PACK_PROCESSES", min(2, os.cpu_count() or 1))))
-
-
 def evaluator_pack_pdf(
     user: Any,
     *,
@@ -178,12 +174,79 @@ def evaluator_pack_pdf(
     from .pack import pack_data
 
     data = pack_data(user, **(filters or {}))
-    stylesheet = str(finders.find("css/pdf-pack.css"))
-    # Child processes only pay off for more than one chunk. They start now and get ready while
-    # the HTML is prepared here.
-    processes = pack_processes() if len(data.entries) > PACK_CHUNK else 1
-    with pdf_pool.workers(processes, stylesheet) as pool:
-        return _evaluator_pack(data, filter_labels, progress, stylesheet, pool)
+    entries = [_pack_entry(entry) for entry in data.entries]
+    lang = get_language() or settings.LANGUAGE_CODE
+    base = {"lang": lang, "generated": timezone.now(), "filter_labels": filter_labels or []}
+    # Front matter in roman numerals (the cover is i, the comparison follows it) and the
+    # communities from 1, one page each: every number in the contents is known before anything
+    # is laid out.
+    for i, entry in enumerate(entries):
+        entry["page"] = i + 1
+    front = {
+        **base,
+        "entries": entries,
+        "heatmaps": _heatmaps(data.overview),
+        "heatmap_page": to_roman(2),
+    }
+    parts = [(render_to_string("assessments/pdf/pack_front.html", front), True, 1)]
+    for i in range(0, len(entries), PACK_CHUNK):
+        chunk = {**base, "entries": entries[i : i + PACK_CHUNK]}
+        parts.append(
+            (render_to_string("assessments/pdf/pack_communities.html", chunk), False, i + 1)
+        )
+    documents = []
+    for done, (html, roman, first_page) in enumerate(parts):
+        if progress:
+            progress(done, len(parts))
+        documents.append(_pack_part(html, roman=roman, first_page=first_page))
+    if progress:
+        progress(len(parts), len(parts))
+    chunks = [len(entries[i : i + PACK_CHUNK]) for i in range(0, len(entries), PACK_CHUNK)]
+    if [len(d.pages) for d in documents][1:] != chunks:
+        logger.warning("evaluator pack: a page overflowed; the contents numbers may be off")
+    return RenderedPack(
+        content=_join(
+            [d.write_pdf() for d in documents],
+            title=_("System Maturity Model: evaluator pack"),
+            lang=lang,
+        ),
+        pages=sum(len(d.pages) for d in documents),
+        communities=len(entries),
+    )
+
+
+@cache
+def _pack_stylesheet() -> Any:
+    from weasyprint import CSS
+
+    return CSS(filename=str(finders.find("css/pdf-pack.css")))
+
+
+def _pack_part(html: str, *, roman: bool, first_page: int) -> Any:
+    """One part of the pack laid out, its pages numbered from `first_page`."""
+    from weasyprint import CSS, HTML
+
+    sheets = [_pack_stylesheet()]
+    if first_page != 1:
+        sheets.append(CSS(string=f"@page :first {{ counter-reset: page {first_page} }}"))
+    if roman:
+        sheets.append(CSS(string="@page { @bottom-right { content: counter(page, lower-roman) } }"))
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).render(stylesheets=sheets)
+
+
+def _join(documents: list[bytes], *, title: str, lang: str) -> bytes:
+    """One PDF with every page of `documents`, in order, with this title and language."""
+    from pypdf import PdfWriter
+    from pypdf.generic import NameObject, TextStringObject
+
+    writer = PdfWriter()
+    for content in documents:
+        writer.append(io.BytesIO(content))
+    writer.add_metadata({"/Title": title, "/Author": "smm", "/Creator": "smm"})
+    writer.root_object[NameObject("/Lang")] = TextStringObject(lang)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def to_roman(number: int) -> str:
@@ -195,56 +258,6 @@ def to_roman(number: int) -> str:
         count, number = divmod(number, value)
         result += letters * count
     return result
-
-
-def _evaluator_pack(
-    data: PackData,
-    filter_labels: list[tuple[str, str]] | None,
-    progress: ProgressCallback | None,
-    stylesheet: str,
-    pool: Any,
-) -> RenderedPack:
-    entries = [_pack_entry(entry) for entry in data.entries]
-    heatmaps = _heatmaps(data.overview)
-    lang = get_language() or settings.LANGUAGE_CODE
-    base = {"lang": lang, "generated": timezone.now(), "filter_labels": filter_labels or []}
-    base_url = str(settings.BASE_DIR)
-
-    # Front matter in roman numerals (the cover is i, the comparison follows it) and the
-    # communities from 1, one page each: every number in the contents is known before anything
-    # is laid out, so all parts are laid out at once.
-    for i, entry in enumerate(entries):
-        entry["page"] = i + 1
-    front = {**base, "entries": entries, "heatmaps": heatmaps, "heatmap_page": to_roman(2)}
-
-    def parts() -> Iterator[pdf_pool.Part]:
-        # Made one at a time, as the pool takes them: the children start on the front matter
-        # (the biggest part) while the community pages' HTML is still being written here.
-        yield pdf_pool.Part(render_to_string("assessments/pdf/pack_front.html", front), roman=True)
-        for i in range(0, len(entries), PACK_CHUNK):
-            chunk = {**base, "entries": entries[i : i + PACK_CHUNK]}
-            html = render_to_string("assessments/pdf/pack_communities.html", chunk)
-            yield pdf_pool.Part(html, first_page=i + 1)
-
-    total = 1 + math.ceil(len(entries) / PACK_CHUNK)  # the front matter, then the chunks
-    if progress:
-        progress(0, total)
-    rendered = pdf_pool.render_parts(
-        parts(),
-        stylesheet=stylesheet,
-        base_url=base_url,
-        pool=pool,
-        done=(lambda n: progress(n, total)) if progress else None,
-    )
-    chunks = [len(entries[i : i + PACK_CHUNK]) for i in range(0, len(entries), PACK_CHUNK)]
-    if [r.pages for r in rendered][1:] != chunks:
-        logger.warning("evaluator pack: a page overflowed; the contents numbers may be off")
-    content = pdf_pool.join(
-        [r.content for r in rendered], title=_("System Maturity Model: evaluator pack"), lang=lang
-    )
-    return RenderedPack(
-        content=content, pages=sum(r.pages for r in rendered), communities=len(entries)
-    )
 
 
 # Sheets ---------------------------------------------------------------------------------------

@@ -4,7 +4,6 @@ the PDF read back, and the constant query count of its data."""
 from __future__ import annotations
 
 import io
-from concurrent.futures import Executor, Future
 
 import pytest
 from django.core.management import call_command
@@ -16,7 +15,7 @@ from pypdf import PdfReader
 
 from assessments.models import AuditEvent, ReportJob
 from assessments.pack_jobs import pack_job_start
-from assessments.reports import pdf, pdf_pool
+from assessments.reports import pdf
 from assessments.reports.pack import pack_data
 from communities.models import Nation, User
 from tests.assessments.test_reports_data import BASELINE_LEVELS, make_round, reason_for
@@ -289,53 +288,21 @@ def test_pack_pages_contents_and_page_numbers(evaluator_user, two_communities):
         assert f"{name} {level}" in pages[-1]
 
 
-def test_parts_go_to_the_pool_as_they_are_made():
-    """The layout processes start on the first part while the next one's HTML is written."""
-    events: list[tuple[str, str]] = []
-
-    class Recorder(Executor):
-        def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def]
-            events.append(("submitted", args[0].html))
-            future: Future[pdf_pool.Rendered] = Future()
-            future.set_result(pdf_pool.Rendered(content=b"", pages=1))
-            return future
-
-    def parts():  # type: ignore[no-untyped-def]
-        for html in ("front", "chunk"):
-            events.append(("made", html))
-            yield pdf_pool.Part(html)
-
-    rendered = pdf_pool.render_parts(parts(), stylesheet="", base_url="", pool=Recorder())
-    assert len(rendered) == 2
-    assert events == [
-        ("made", "front"),
-        ("submitted", "front"),
-        ("made", "chunk"),
-        ("submitted", "chunk"),
-    ]
-
-
-def test_pack_in_parallel_processes_matches_one_process(
-    evaluator_user, two_communities, settings, monkeypatch
+def test_pack_is_laid_out_chunk_by_chunk_with_progress_and_page_numbers(
+    evaluator_user, two_communities, monkeypatch
 ):
-    """The pool path (children laying out chunks) gives the same pages as one process."""
+    """Each chunk of community pages is a step of the job's progress, numbered on from the
+    last; the front matter in roman numerals."""
     monkeypatch.setattr(pdf, "PACK_CHUNK", 1)
-    settings.SMM_PACK_PROCESSES = 1
-    serial = pdf.evaluator_pack_pdf(evaluator_user)
-    settings.SMM_PACK_PROCESSES = 2
-    calls = []
-    original = pdf_pool.render_parts
-
-    def spy(parts, **kwargs):  # type: ignore[no-untyped-def]
-        parts = list(parts)
-        calls.append((len(parts), kwargs["pool"]._max_workers if kwargs["pool"] else 1))
-        return original(parts, **kwargs)
-
-    monkeypatch.setattr(pdf_pool, "render_parts", spy)
-    parallel = pdf.evaluator_pack_pdf(evaluator_user)
-    assert calls == [(3, 2)]  # front matter + one chunk per community, two processes
-    assert parallel.pages == serial.pages
-    assert text_of(parallel.content) == text_of(serial.content)
+    steps: list[tuple[int, int]] = []
+    rendered = pdf.evaluator_pack_pdf(evaluator_user, progress=lambda d, n: steps.append((d, n)))
+    assert steps == [(0, 3), (1, 3), (2, 3), (3, 3)]  # front matter + one chunk per community
+    reader = PdfReader(io.BytesIO(rendered.content))
+    assert rendered.pages == len(reader.pages)
+    # The cover carries no number; the comparison and contents are ii and iii.
+    footers = [page.extract_text().split()[-1] for page in reader.pages]
+    assert footers[1:] == ["ii", "iii", "1", "2"]
+    assert reader.trailer["/Root"]["/Lang"] == "en-gb"
 
 
 def test_pack_respects_filters(evaluator, two_communities, other_community):
