@@ -300,6 +300,13 @@ def _shown(response: HttpResponse) -> str:
     return str(response.status_code)
 
 
+def _template_syntax_shown(response) -> bool:  # type: ignore[no-untyped-def]
+    if not response.get("Content-Type", "").startswith("text/html"):
+        return False
+    html = b"".join(response.streaming_content) if response.streaming else response.content
+    return b"{#" in html or b"{%" in html
+
+
 def check_route(
     route: Route, entry: Entry, scenario: Scenario, clients: dict[str, Client]
 ) -> list[str]:
@@ -315,6 +322,9 @@ def check_route(
                     f"{method} {url} [{route.key}] as {role}: "
                     f"expected {expected}, got {_shown(response)}"
                 )
+            elif _template_syntax_shown(response):
+                # A template comment or tag printed as text (a {# #} over two lines, say).
+                mismatches.append(f"{method} {url} [{route.key}] as {role}: shows {{# or {{%")
     return mismatches
 
 
