@@ -47,7 +47,9 @@ def radar_series(report: RoundReport) -> svg.RadarSeries:
 
 def radar_figure(report: RoundReport) -> Figure:
     series = radar_series(report)
-    names = [_label(name) for name in report.dimension_names]
+    # The points sit at the names; the axis shows them wrapped. (Wrapped names in every trace
+    # were most of the figure's "<" and ">", which json_script escapes one by one.)
+    names = report.dimension_names
     theta = _closed(names)
     traces: list[dict[str, Any]] = []
     if series.low is not None and series.high is not None:
@@ -96,7 +98,7 @@ def radar_figure(report: RoundReport) -> Figure:
                 "rotation": 90,
                 "tickmode": "array",
                 "tickvals": names,
-                "ticktext": names,
+                "ticktext": [_label(name) for name in names],
             },
         },
         "legend": {"orientation": "h", "y": -0.15},
@@ -194,8 +196,8 @@ def heatmap_figure(data: Overview) -> Figure:
 
 
 def change_figure(data: ChangeOverTime) -> Figure:
-    """Every finalised round as a group of bars per dimension."""
-    names = [_label(f"{d.number}. {d.name}", 12) for d in data.dimensions]
+    """Every finalised round as a group of bars per dimension (at the names, shown wrapped)."""
+    names = [f"{d.number}. {d.name}" for d in data.dimensions]
     bars = [
         {
             "type": "bar",
@@ -219,7 +221,7 @@ def change_figure(data: ChangeOverTime) -> Figure:
             "tickangle": 0,
             "tickmode": "array",
             "tickvals": names,
-            "ticktext": names,
+            "ticktext": [_label(name, 12) for name in names],
         },
         "legend": {"orientation": "h", "y": 1.12},
         "margin": {"l": 50, "r": 10, "t": 40, "b": 10},

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from communities.access import can_write, get_assessment_for, get_community_for
+from smm_site.rows import row_url, with_links
 
 from ..links import LinkError, participant_for_token
 from ..models import LEVEL_LABELS, Assessment, AuditEvent, IndividualScore, Rubric, audit
@@ -72,8 +73,8 @@ def _pdf_response(content: bytes, filename: str) -> HttpResponse:
 @login_required
 @require_GET
 def report(request: HttpRequest, code: UUID) -> HttpResponse:
-    # Everything the page shows of the round itself, and what round_report reads of it.
-    assessment = _report_round(request, code)
+    # Everything the page shows of the round itself, and the round round_report compares it with.
+    assessment = _report_round(request, code, related=("community", "focal_issue", "previous"))
     facilitating = can_write(request, assessment.community)
     data = round_report(assessment, show_small_spread=facilitating)
     context = {
@@ -128,6 +129,9 @@ def overview(request: HttpRequest) -> HttpResponse:
     # thousands of heatmap tiles. Earlier rounds are a link away, on the community's page.
     page = Paginator(data.lines, OVERVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
     shown = replace(data, lines=list(page.object_list))
+    # Their report links made from one reverse() rather than two a row.
+    rounds = [r for line in shown.lines for r in (line.latest, line.baseline) if r is not None]
+    with_links(rounds, report=row_url("assessments:report"))
     others = request.GET.copy()
     others.pop("page", None)
     context = {
