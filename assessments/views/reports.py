@@ -188,11 +188,9 @@ def _export(
 @login_required
 @require_GET
 def export_csv(request: HttpRequest) -> HttpResponse:
-    def build() -> tuple[bytes, int]:
-        rows = exports.agreed_rows(request.user)
-        return exports.to_csv(exports.agreed_header(), rows), len(rows)
-
-    return _export(request, "agreed-levels.csv", "agreed levels", build, CSV)
+    return _export(
+        request, "agreed-levels.csv", "agreed levels", lambda: exports.agreed_csv(request.user), CSV
+    )
 
 
 @login_required

@@ -94,6 +94,19 @@ def test_csv_neutralises_formula_cells(evaluator, baseline):
     assert AuditEvent.objects.filter(verb=AuditEvent.Verb.EXPORTED).count() == 1
 
 
+def test_csv_quotes_what_a_spreadsheet_would_split(evaluator, baseline):
+    """The export writes its lines itself: a reason with quotes, commas and line breaks, and a
+    round title with a comma, read back as they are stored."""
+    reason = 'Partners said "not yet", then\r\nagreed: 2, maybe 3.'
+    ConsensusScore.objects.filter(assessment=baseline, dimension__number=3).update(reason=reason)
+    baseline.title = "2022, first baseline"
+    baseline.save()
+    header, *rows = rows_of(evaluator.get(CSV_URL))
+    assert [row[8] for row in rows if row[4] == "3"] == [reason]
+    assert {row[1] for row in rows} == {"2022, first baseline"}
+    assert all(len(row) == len(header) for row in rows)
+
+
 def test_counts_csv_matches_database(evaluator, baseline):
     header, *rows = rows_of(evaluator.get(COUNTS_URL))
     assert header[5] == "sheets submitted"
