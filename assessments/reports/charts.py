@@ -1,7 +1,7 @@
 """Charts. For web pages, plotly figures as the plain JSON plotly.js reads (`{"data": [...],
 "layout": {...}}`), drawn in the browser by our vendored plotly.js (static/js/charts.js reads
 them from a `json_script` element). For PDFs, the same charts as vector SVG made on the server
-(svg.py, pack.py): no browser involved.
+(svg.py): no browser involved. Each chart's numbers are worked out once, here, for both.
 
 The figures are written as dicts rather than with plotly.graph_objects, which validates every
 property: on the loaded bench machine that took 20-50 ms a figure, more than the rest of the
@@ -117,9 +117,11 @@ def radar_figure(report: RoundReport) -> Figure:
     return {"data": traces, "layout": layout}
 
 
-def radar_svg(report: RoundReport) -> str:
+def radar_svg(report: RoundReport, *, small: bool = False) -> str:
+    """The radar for a PDF: the round report's, or (small) an evaluator pack page's, with the
+    dimensions numbered (the table beside it names them)."""
     return svg.radar_svg(
-        report.dimension_names,
+        [str(row.number) for row in report.rows] if small else report.dimension_names,
         radar_series(report),
         title=_("Agreed levels, %(community)s, %(round)s")
         % {"community": report.assessment.community.name, "round": report.assessment.title},
@@ -128,6 +130,8 @@ def radar_svg(report: RoundReport) -> str:
             "range": _("Range of private scores"),
             "previous": report.previous.title if report.previous else "",
         },
+        size=300 if small else 400,
+        pad_x=30 if small else 70,
     )
 
 
@@ -193,6 +197,15 @@ def heatmap_figure(data: Overview) -> Figure:
         "meta": {"narrow": {"xaxis.ticktext": [str(number) for number in numbers]}},
     }
     return {"data": [tiles], "layout": layout}
+
+
+def heatmap_svg(data: Overview) -> str:
+    return svg.heatmap_svg(
+        [line.community.name for line in data.lines],
+        [d.name for d in data.dimensions],
+        [line.levels for line in data.lines],
+        title=_("Agreed levels by community and dimension"),
+    )
 
 
 def change_figure(data: ChangeOverTime) -> Figure:

@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from ..models import Assessment
 from . import charts
 from .data import Overview, RoundReport, round_date, round_report
-from .pack import PackEntry, pack_heatmap_svg, pack_radar_svg
+from .pack import PackEntry
 
 logger = logging.getLogger(__name__)
 # WeasyPrint logs every layout step at INFO; that is noise in server logs.
@@ -147,7 +147,7 @@ def _pack_entry(entry: PackEntry) -> dict[str, Any]:
         "line": entry.line,
         "report": report,
         "date": round_date(report.assessment),
-        "radar_src": _svg_data_uri(pack_radar_svg(report)),
+        "radar_src": _svg_data_uri(charts.radar_svg(report, small=True)),
         "priorities": report.priorities[:3],
         "more_priorities": max(0, len(report.priorities) - 3),
         "page": 0,
@@ -157,7 +157,7 @@ def _pack_entry(entry: PackEntry) -> dict[str, Any]:
 def _heatmaps(data: Overview) -> list[str]:
     lines = data.lines
     return [
-        _svg_data_uri(pack_heatmap_svg(replace(data, lines=lines[i : i + HEATMAP_ROWS])))
+        _svg_data_uri(charts.heatmap_svg(replace(data, lines=lines[i : i + HEATMAP_ROWS])))
         for i in range(0, len(lines), HEATMAP_ROWS)
     ]
 

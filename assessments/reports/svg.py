@@ -1,9 +1,10 @@
 """A small SVG builder for the charts in PDFs.
 
 Plotly's own static export (kaleido) drives a headless Chrome, which we do not want on a
-server. The two charts a PDF needs — the radar and the heatmap — are simple geometry, so we
-draw them here as plain vector SVG that WeasyPrint renders as paths and text. Pure functions,
-no Django imports: the caller passes already-translated labels.
+server. The two charts the PDFs need — the radar and the heatmap — are simple geometry, so we
+draw them here as plain vector SVG that WeasyPrint renders as paths and text, for the round
+report and the evaluator pack alike. Pure functions, no Django imports: the caller passes
+already-translated labels.
 """
 
 from __future__ import annotations
@@ -51,10 +52,6 @@ def text(x: float, y: float, label: str, **attributes: object) -> str:
     return element("text", escape(label), x=float(x), y=float(y), **attributes)
 
 
-def points(coords: Sequence[tuple[float, float]]) -> str:
-    return " ".join(f"{_num(x)},{_num(y)}" for x, y in coords)
-
-
 def svg_document(width: float, height: float, body: str, *, title: str, desc: str = "") -> str:
     """A standalone <svg> with an accessible title, sized in CSS pixels."""
     head = element("title", escape(title)) + (element("desc", escape(desc)) if desc else "")
@@ -98,13 +95,41 @@ def radar_point(
     return cx + r * math.cos(angle), cy + r * math.sin(angle)
 
 
-def _polygon_coords(
-    values: Sequence[int | None], *, cx: float, cy: float, radius: float
-) -> list[tuple[float, float]]:
-    count = len(values)
+# WeasyPrint draws an SVG <text> anchored "middle" or "end", and any element with `opacity`,
+# into a transparency group of its own (a PDF form XObject) so that it can measure it first:
+# six such groups a page made the radar the costliest thing on an evaluator pack page to draw.
+# So labels that are numbers are anchored at their start and shifted by their known width
+# (digits in DejaVu Sans, the PDFs' font, are all 0.636 em wide; bold ones 0.696 em), the
+# legend's swatches are painted in the colour their 60 % opacity gave them over white, and each
+# kind of line or tile is one path: fewer elements to parse and draw, the same picture.
+DIGIT_EM = 0.636
+BOLD_DIGIT_EM = 0.696
+DASH_EM = 0.5  # "–" in both weights
+AXIS_FONT = 10.5
+SWATCH = {AGREED: "#6d9e93", BAND: "#b2d4cb"}  # at 60 % over white
+
+
+def _path(coords: Sequence[tuple[float, float]]) -> str:
+    """A closed outline through the points."""
+    head, *rest = coords
+    return (
+        f"M{_num(head[0])} {_num(head[1])}"
+        + "".join(f"L{_num(x)} {_num(y)}" for x, y in rest)
+        + "Z"
+    )
+
+
+def _axis_label(x: float, y: float, label: str, *, cx: float) -> list[str]:
+    side = "middle" if abs(x - cx) < 8 else ("start" if x > cx else "end")
+    if label.isdigit():  # placed by its width, not anchored (see above)
+        width = len(label) * DIGIT_EM * AXIS_FONT
+        shift = {"middle": width / 2, "start": 0.0, "end": width}[side]
+        return [text(x - shift, y + 3, label, font_size=AXIS_FONT, fill=INK)]
+    lines = wrap(label, 16)
+    top = y - (len(lines) - 1) * 6 + 3
     return [
-        radar_point(i, count, float(v or 0), cx=cx, cy=cy, radius=radius)
-        for i, v in enumerate(values)
+        text(x, top + n * 12, line, font_size=AXIS_FONT, fill=INK, text_anchor=side)
+        for n, line in enumerate(lines)
     ]
 
 
@@ -118,62 +143,54 @@ def radar_svg(
     pad_x: float = 70,
 ) -> str:
     """Agreed levels as a filled polygon, the private range as a band, the previous round as a
-    dashed outline. `legend` maps "agreed"/"range"/"previous" to translated labels."""
+    dashed outline. `legend` maps "agreed"/"range"/"previous" to translated labels. Axes
+    labelled with numbers (the evaluator pack's) are cheaper for WeasyPrint to draw."""
     count = len(labels)
     if count < 3:
         raise ValueError("a radar chart needs at least three axes")
     if len(series.agreed) != count:
         raise ValueError("one agreed value per axis")
-    legend_height = 28
     # Extra width either side: axis labels at 3 and 9 o'clock run sideways.
-    cx, cy = size / 2 + pad_x, size / 2
-    radius = size / 2 - 62
-    body: list[str] = []
+    cx, cy, radius = size / 2 + pad_x, size / 2, size / 2 - 62
 
-    for level in LEVELS:  # rings
-        ring = _polygon_coords([level] * count, cx=cx, cy=cy, radius=radius)
-        body.append(
-            element("polygon", points=points(ring), fill="none", stroke=GRID, stroke_width=0.8)
-        )
-    for i in range(count):  # spokes
-        x, y = radar_point(i, count, LEVELS[-1], cx=cx, cy=cy, radius=radius)
-        body.append(
-            element("line", x1=float(cx), y1=float(cy), x2=x, y2=y, stroke=GRID, stroke_width=0.8)
-        )
+    def ring(values: Sequence[float | None]) -> list[tuple[float, float]]:
+        return [
+            radar_point(i, count, float(v or 0), cx=cx, cy=cy, radius=radius)
+            for i, v in enumerate(values)
+        ]
+
+    outer = ring([LEVELS[-1]] * count)
+    grid = "".join(_path(ring([level] * count)) for level in LEVELS)
+    grid += "".join(f"M{_num(cx)} {_num(cy)}L{_num(x)} {_num(y)}" for x, y in outer)
+    body = [element("path", d=grid, fill="none", stroke=GRID, stroke_width=0.8)]
     for level in LEVELS:  # level numbers up the first spoke
         x, y = radar_point(0, count, level, cx=cx, cy=cy, radius=radius)
         body.append(text(x + 4, y + 3, str(level), font_size=9, fill=MUTED))
-
-    if series.low is not None and series.high is not None:
-        complete = all(v is not None for v in (*series.low, *series.high))
-        if complete:
-            outer = _polygon_coords(series.high, cx=cx, cy=cy, radius=radius)
-            inner = _polygon_coords(series.low, cx=cx, cy=cy, radius=radius)
-            # Outer ring forwards, inner ring backwards: even-odd fill leaves the hole.
-            path = (
-                "M "
-                + " L ".join(f"{_num(x)} {_num(y)}" for x, y in outer)
-                + " Z M "
-                + " L ".join(f"{_num(x)} {_num(y)}" for x, y in reversed(inner))
-                + " Z"
-            )
-            body.append(
-                element(
-                    "path",
-                    d=path,
-                    fill=BAND,
-                    fill_opacity=0.35,
-                    fill_rule="evenodd",
-                    stroke="none",
-                    class_="radar-range",
-                )
-            )
-    if series.previous is not None and any(v is not None for v in series.previous):
-        prev = _polygon_coords(series.previous, cx=cx, cy=cy, radius=radius)
+    keys: list[tuple[str, str]] = [("agreed", legend.get("agreed", "Agreed"))]
+    if (
+        series.low is not None
+        and series.high is not None
+        and None not in (*series.low, *series.high)
+    ):
+        # Outer ring forwards, inner ring backwards: even-odd fill leaves the hole.
+        band = _path(ring(series.high)) + _path(ring(series.low)[::-1])
         body.append(
             element(
-                "polygon",
-                points=points(prev),
+                "path",
+                d=band,
+                fill=BAND,
+                fill_opacity=0.35,
+                fill_rule="evenodd",
+                stroke="none",
+                class_="radar-range",
+            )
+        )
+        keys.append(("range", legend.get("range", "Range")))
+    if series.previous is not None and any(v is not None for v in series.previous):
+        body.append(
+            element(
+                "path",
+                d=_path(ring(series.previous)),
                 fill="none",
                 stroke=PREVIOUS,
                 stroke_width=2,
@@ -181,11 +198,12 @@ def radar_svg(
                 class_="radar-previous",
             )
         )
-    agreed = _polygon_coords(series.agreed, cx=cx, cy=cy, radius=radius)
+        keys.append(("previous", legend.get("previous", "Previous")))
+    agreed = ring(series.agreed)
     body.append(
         element(
-            "polygon",
-            points=points(agreed),
+            "path",
+            d=_path(agreed),
             fill=AGREED,
             fill_opacity=0.18,
             stroke=AGREED,
@@ -193,54 +211,43 @@ def radar_svg(
             class_="radar-agreed",
         )
     )
-    for (x, y), value in zip(agreed, series.agreed, strict=True):
-        if value is not None:
-            body.append(element("circle", cx=x, cy=y, r=3.5, fill=AGREED))
-
+    dot = 3.5
+    dots = "".join(
+        f"M{_num(x - dot)} {_num(y)}a{dot} {dot} 0 1 0 {2 * dot} 0a{dot} {dot} 0 1 0 {-2 * dot} 0"
+        for (x, y), value in zip(agreed, series.agreed, strict=True)
+        if value is not None
+    )
+    if dots:
+        body.append(element("path", d=dots, fill=AGREED))
     for i, label in enumerate(labels):  # axis labels, outside the rings
         x, y = radar_point(i, count, LEVELS[-1] + 0.55, cx=cx, cy=cy, radius=radius)
-        anchor = "middle" if abs(x - cx) < 8 else ("start" if x > cx else "end")
-        lines = wrap(label, 16)
-        top = y - (len(lines) - 1) * 6 + 3
-        for n, line in enumerate(lines):
-            body.append(text(x, top + n * 12, line, font_size=10.5, fill=INK, text_anchor=anchor))
-
-    # Legend
-    ly = size + legend_height / 2
-    entries: list[tuple[str, str]] = [("agreed", legend.get("agreed", "Agreed"))]
-    if series.low is not None and series.high is not None:
-        entries.append(("range", legend.get("range", "Range")))
-    if series.previous is not None and any(v is not None for v in series.previous):
-        entries.append(("previous", legend.get("previous", "Previous")))
-    x = pad_x
-    for kind, label in entries:
-        if kind == "agreed":
-            body.append(
-                element("rect", x=x, y=ly - 6, width=18.0, height=12.0, fill=AGREED, opacity=0.6)
-            )
-        elif kind == "range":
-            body.append(
-                element("rect", x=x, y=ly - 6, width=18.0, height=12.0, fill=BAND, opacity=0.6)
-            )
-        else:
+        body.extend(_axis_label(x, y, label, cx=cx))
+    ly, x = size + 14, pad_x  # the legend
+    for key, label in keys:
+        if key == "previous":
             body.append(
                 element(
                     "line",
                     x1=x,
-                    y1=float(ly),
+                    y1=ly,
                     x2=x + 18,
-                    y2=float(ly),
+                    y2=ly,
                     stroke=PREVIOUS,
                     stroke_width=2,
                     stroke_dasharray="6 4",
                 )
             )
-        body.append(text(x + 24, ly + 4, label, font_size=10.5, fill=INK))
+        else:
+            colour = SWATCH[AGREED if key == "agreed" else BAND]
+            body.append(element("rect", x=x, y=ly - 6, width=18.0, height=12.0, fill=colour))
+        body.append(text(x + 24, ly + 4, label, font_size=AXIS_FONT, fill=INK))
         x += 34 + 6.2 * len(label)
-    return svg_document(size + 2 * pad_x, size + legend_height, "".join(body), title=title)
+    return svg_document(size + 2 * pad_x, size + 28, "".join(body), title=title)
 
 
 # Heatmap --------------------------------------------------------------------------------------
+
+ROW_LABEL_CHARS = 24  # about what fits in the heatmap's label column at 10 px
 
 
 def heatmap_svg(
@@ -249,64 +256,53 @@ def heatmap_svg(
     values: Sequence[Sequence[int | None]],
     *,
     title: str,
-    missing_label: str = "–",
     width: float = 680,
 ) -> str:
-    """Rows × columns of levels 1–5, each cell coloured and labelled with its number."""
+    """Rows × columns of levels 1–5, each cell coloured and labelled with its number; nothing
+    anchored (see above): headings and names start at the left of their column, a long name
+    shortened (the pack has it in full in its contents)."""
     if len(values) != len(rows) or any(len(row) != len(columns) for row in values):
         raise ValueError("values must be len(rows) × len(columns)")
-    label_width = 150.0
-    header_height = 70.0
+    label_width, header_height, cell_h = 150.0, 70.0, 22.0
     cell_w = (width - label_width) / max(len(columns), 1)
-    cell_h = 22.0
+    tile_w, tile_h = _num(cell_w - 2), _num(cell_h - 2)
     height = header_height + cell_h * len(rows) + 34
     body: list[str] = []
     for j, column in enumerate(columns):
-        x = label_width + cell_w * (j + 0.5)
-        lines = wrap(column, max(6, int(cell_w / 5.2)))[:5]
-        for n, line in enumerate(lines):
-            y = header_height - 6 - (len(lines) - 1 - n) * 10
-            body.append(text(x, y, line, font_size=7.5, fill=INK, text_anchor="middle"))
+        x = label_width + cell_w * j + 2
+        heading = wrap(column, max(6, int(cell_w / 5.2)))[:5]
+        for n, words in enumerate(heading):
+            y = header_height - 6 - (len(heading) - 1 - n) * 10
+            body.append(text(x, y, words, font_size=7.5, fill=INK))
+    tiles: dict[str, list[str]] = {}  # fill colour → rectangles, one path each
     for i, (row, row_values) in enumerate(zip(rows, values, strict=True)):
         y = header_height + cell_h * i
-        body.append(
-            text(
-                label_width - 6, y + cell_h / 2 + 4, row, font_size=10, fill=INK, text_anchor="end"
-            )
-        )
+        name = row if len(row) <= ROW_LABEL_CHARS else row[: ROW_LABEL_CHARS - 1].rstrip() + "…"
+        body.append(text(6, y + cell_h / 2 + 4, name, font_size=10, fill=INK))
         for j, value in enumerate(row_values):
             x = label_width + cell_w * j
-            fill = HEAT_COLOURS.get(value or 0, "#ffffff")
-            body.append(
-                element(
-                    "rect",
-                    x=x + 1,
-                    y=y + 1,
-                    width=cell_w - 2,
-                    height=cell_h - 2,
-                    fill=fill,
-                    stroke=GRID,
-                    stroke_width=0.5,
-                )
-            )
-            shown = str(value) if value is not None else missing_label
-            ink = "#ffffff" if (value or 0) >= 4 else INK
+            tile = f"M{_num(x + 1)} {_num(y + 1)}h{tile_w}v{tile_h}h-{tile_w}Z"
+            tiles.setdefault(HEAT_COLOURS.get(value or 0, "#ffffff"), []).append(tile)
+            shown = str(value) if value is not None else "–"
+            em = BOLD_DIGIT_EM * len(shown) if value is not None else DASH_EM
             body.append(
                 text(
-                    x + cell_w / 2,
+                    x + cell_w / 2 - em * 10 / 2,
                     y + cell_h / 2 + 4,
                     shown,
                     font_size=10,
-                    fill=ink,
-                    text_anchor="middle",
+                    fill="#ffffff" if (value or 0) >= 4 else INK,
                     font_weight="bold",
                 )
             )
-    # Legend: the five colours.
-    ly = header_height + cell_h * len(rows) + 12
+    shapes = [
+        element("path", d="".join(rects), fill=fill, stroke=GRID, stroke_width=0.5)
+        for fill, rects in tiles.items()
+    ]
+    ly = header_height + cell_h * len(rows) + 12  # the legend: the five colours
     for n, level in enumerate(LEVELS):
         x = label_width + n * 44
-        body.append(
+        shapes.append(
             element(
                 "rect",
                 x=float(x),
@@ -319,4 +315,4 @@ def heatmap_svg(
             )
         )
         body.append(text(x + 20, ly + 10, str(level), font_size=9.5, fill=INK))
-    return svg_document(width, height, "".join(body), title=title)
+    return svg_document(width, height, "".join(shapes + body), title=title)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -38,11 +39,11 @@ def test_radar_is_well_formed_with_title_and_labels():
     assert "Dimension 1" in texts and "Agreed" in texts
 
 
-def test_radar_agreed_polygon_points_at_levels():
+def test_radar_agreed_outline_points_at_levels():
     root = radar(agreed=[5, 1, 1, 1, 1, 1, 1, 1, 1])
-    polygon = root.find("s:polygon[@class='radar-agreed']", NS)
-    first = polygon.get("points").split()[0]
-    x, y = (float(v) for v in first.split(","))
+    outline = root.find("s:path[@class='radar-agreed']", NS)
+    first = outline.get("d").split("L")[0]  # "M<x> <y>"
+    x, y = (float(v) for v in first[1:].split())
     cx, size = 200 + 70, 400
     radius = size / 2 - 62
     # Level 5 on the first axis: straight up from the centre by the full radius.
@@ -53,12 +54,30 @@ def test_radar_agreed_polygon_points_at_levels():
 def test_radar_band_and_previous_drawn_only_when_given():
     bare = radar(agreed=[3] * 9)
     assert bare.find("s:path[@class='radar-range']", NS) is None
-    assert bare.find("s:polygon[@class='radar-previous']", NS) is None
+    assert bare.find("s:path[@class='radar-previous']", NS) is None
     full = radar(agreed=[3] * 9, low=[2] * 9, high=[4] * 9, previous=[2] * 9)
     band = full.find("s:path[@class='radar-range']", NS)
     assert band.get("fill-rule") == "evenodd"
     assert band.get("d").count("M") == 2  # outer ring and the hole
-    assert full.find("s:polygon[@class='radar-previous']", NS).get("stroke-dasharray")
+    assert full.find("s:path[@class='radar-previous']", NS).get("stroke-dasharray")
+    texts = [t.text for t in full.iter("{http://www.w3.org/2000/svg}text")]
+    assert {"Agreed", "Range", "2022"} <= set(texts)  # the legend names all three
+
+
+def test_radar_with_numbered_axes_anchors_no_text():
+    """The evaluator pack's radar: WeasyPrint would draw each anchored label, or anything with
+    opacity, into a group of its own."""
+    document = svg.radar_svg(
+        [str(n) for n in range(1, 10)],
+        svg.RadarSeries(agreed=[3] * 9, previous=[2] * 9),
+        title="Pack",
+        legend={"agreed": "Agreed", "previous": "2022"},
+        size=300,
+        pad_x=30,
+    )
+    assert not re.search(r"\s(text-anchor|opacity)=", document)
+    texts = [t.text for t in parse(document).iter("{http://www.w3.org/2000/svg}text")]
+    assert texts[5:14] == [str(n) for n in range(1, 10)]  # after the five level numbers
 
 
 def test_radar_band_skipped_when_a_dimension_has_no_ratings():
@@ -99,11 +118,17 @@ def test_heatmap_cells_coloured_and_labelled():
             ["Halton", "Bolsover"], ["Vision", "Finance"], [[1, 5], [None, 3]], title="Heat"
         )
     )
-    rects = root.findall("s:rect", NS)
-    fills = [r.get("fill") for r in rects[:4]]
-    assert fills == [svg.HEAT_COLOURS[1], svg.HEAT_COLOURS[5], "#ffffff", svg.HEAT_COLOURS[3]]
+    # One path of tiles per colour, as many tiles as cells of that level.
+    tiles = {p.get("fill"): p.get("d").count("M") for p in root.findall("s:path", NS)}
+    assert tiles == {
+        svg.HEAT_COLOURS[1]: 1,
+        svg.HEAT_COLOURS[5]: 1,
+        "#ffffff": 1,
+        svg.HEAT_COLOURS[3]: 1,
+    }
     texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
     assert {"Halton", "Bolsover", "Vision", "Finance", "1", "5", "–", "3"} <= set(texts)
+    assert root.find("s:title", NS).text == "Heat"
 
 
 def test_heatmap_rejects_ragged_values():
