@@ -16,6 +16,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path, register_converter
 from django.utils import timezone
+from django.utils.cache import get_conditional_response
+from django.utils.http import quote_etag
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -94,6 +96,11 @@ def report_pdf(request: HttpRequest, code: UUID) -> HttpResponse:
     assessment = get_assessment_for(request, code, related=("community",))
     if not assessment.is_finalised:
         raise Http404
+    # The stored report's name changes when the round is finalised again, and only then: a
+    # browser that has the file with this name has this report.
+    etag = quote_etag(pdf.stored_report_name(assessment))
+    if not_modified := get_conditional_response(request, etag=etag):
+        return not_modified
     name, rendered = pdf.stored_round_report(assessment)
     _audit_download(
         request,
@@ -104,6 +111,7 @@ def report_pdf(request: HttpRequest, code: UUID) -> HttpResponse:
     with default_storage.open(name, "rb") as file:
         response = _pdf_response(file.read(), f"{assessment.file_stem}.pdf")
     response["Cache-Control"] = "private, max-age=300"
+    response["ETag"] = etag
     return response
 
 

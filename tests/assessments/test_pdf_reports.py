@@ -199,5 +199,17 @@ def test_report_pdf_served_from_storage_second_time(evaluator, baseline, monkeyp
     assert response.content.startswith(b"%PDF")
 
 
+def test_report_pdf_not_sent_again_to_a_browser_that_has_it(evaluator, baseline):
+    first = evaluator.get(url(baseline))
+    etag = first["ETag"]
+    again = evaluator.get(url(baseline), headers={"if-none-match": etag})
+    assert again.status_code == 304 and again.content == b""
+    baseline.reopen()
+    baseline.finalise()
+    changed = evaluator.get(url(baseline), headers={"if-none-match": etag})
+    assert changed.status_code == 200 and changed.content.startswith(b"%PDF")
+    assert changed["ETag"] != etag
+
+
 # The evaluator pack (a background job since it covers every community) is tested in
 # tests/assessments/test_packs.py.
