@@ -128,10 +128,6 @@ def agreed_csv(user: User | AnonymousUser) -> tuple[bytes, int]:
     query): each line is made in one go as its score is read, a round's first cells and a
     dimension's once, and every reason is quoted."""
     rounds, yes = _rounds(user), _csv_field(_("yes"))
-    heads = {
-        r.pk: f"{_csv_field(r.community)},{_csv_field(r.title)},{_csv_field(r.kind)},{r.day},"
-        for r in rounds
-    }
     middles = {pk: (n, f"{n},{_csv_field(name)},") for pk, (n, name) in _dimensions().items()}
     lines: dict[int, list[tuple[int, str]]] = defaultdict(list)  # by round, with the number
     for assessment_id, dimension_id, level, priority, reason in _agreed_scores(user):
@@ -140,13 +136,14 @@ def agreed_csv(user: User | AnonymousUser) -> tuple[bytes, int]:
         if '"' in reason:  # looking is quicker than replacing nothing
             reason = reason.replace('"', '""')
         number, middle = middles[dimension_id]
-        head = heads.get(assessment_id, "")
-        line = f'{head}{middle}{level},{yes if priority else ""},"{reason}"\r\n'
+        line = f'{middle}{level},{yes if priority else ""},"{reason}"\r\n'
         lines[assessment_id].append((number, line))
     parts = [_csv_line(agreed_header()), "\r\n"]
     for r in rounds:
-        parts += (line for _number, line in sorted(lines.get(r.pk, ())))
-    return codecs.BOM_UTF8 + "".join(parts).encode("utf-8"), len(parts) - 2
+        head = f"{_csv_field(r.community)},{_csv_field(r.title)},{_csv_field(r.kind)},{r.day},"
+        for _number, line in sorted(lines.get(r.pk, ())):
+            parts += (head, line)
+    return codecs.BOM_UTF8 + "".join(parts).encode("utf-8"), len(parts) // 2 - 1
 
 
 def _csv_field(value: str) -> str:
