@@ -10,10 +10,11 @@ it is as sensitive as the database itself.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+import uuid
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Model, Q
 from django.utils.dateparse import parse_date, parse_datetime
 
@@ -34,12 +35,44 @@ from .models import (
 BACKUP_FORMAT = "smm-community-backup/1"
 
 
+def _fields(names: str) -> list[str]:
+    return names.split()
+
+
+# The fields each kind of record keeps as they are (codes, text, numbers, dates); the links
+# between records (by code, username or number) are written beside them.
+COMMUNITY = _fields("code name slug nation local_authority description is_demo")
+USER = _fields("username email first_name last_name role")
+FOCAL_ISSUE = _fields("code title area description status started_on ended_on change_reason")
+ORGANISATION = _fields("code name sector is_active")
+STAKEHOLDER = _fields("code name email sector role is_active erased_at")
+ROUND = _fields("""code title kind status deadline workshop_date next_review_due
+    collection_opened_at collection_closed_at finalised_at current_dimension spread_revealed
+    room_token_hash shuffle_seed""")
+PARTICIPANT = _fields("""code sector token_hash token_issued_at invited_at reminded_at opened_at
+    draft_saved_at submitted_at""")
+SCORE = _fields("level not_sure reason")
+CONSENSUS = _fields("level reason dissent is_priority version")
+ACTION = _fields("action owner review_date")
+EVENT = _fields("verb summary detail created_at")
+
+
 class BackupError(Exception):
     """A backup file that cannot be restored here; the message says why."""
 
 
-def _dt(value: datetime.datetime | datetime.date | None) -> str | None:
-    return value.isoformat() if value is not None else None
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime.date):  # datetimes too
+        return value.isoformat()
+    return str(value) if isinstance(value, uuid.UUID) else value
+
+
+def _row(obj: Model, fields: Iterable[str], **links: Any) -> dict[str, Any]:
+    return {**{name: _plain(getattr(obj, name)) for name in fields}, **links}
+
+
+def _code(obj: Any) -> str | None:
+    return str(obj.code) if obj is not None else None
 
 
 def _username(user: User | None) -> str | None:
@@ -83,162 +116,67 @@ def community_export(community: Community) -> dict[str, Any]:
     ):
         if user is not None:
             users.setdefault(user.get_username(), user)
+    created = ["created_at"]
     return {
         "format": BACKUP_FORMAT,
-        "community": {
-            "code": str(community.code),
-            "name": community.name,
-            "slug": community.slug,
-            "nation": community.nation,
-            "local_authority": community.local_authority,
-            "description": community.description,
-            "is_demo": community.is_demo,
-            "created_at": _dt(community.created_at),
-        },
-        "users": [
-            {
-                "username": name,
-                "email": user.email,
-                "first_name": user.first_name,
-                "last_name": user.last_name,
-                "role": user.role,
-            }
-            for name, user in sorted(users.items())
-        ],
+        "community": _row(community, COMMUNITY + created),
+        "users": [_row(user, USER) for _, user in sorted(users.items())],
         "memberships": [
-            {
-                "username": m.user.get_username(),
-                "is_local_lead": m.is_local_lead,
-                "created_at": _dt(m.created_at),
-            }
+            _row(m, ["is_local_lead", *created], username=m.user.get_username())
             for m in memberships
         ],
         "focal_issues": [
-            {
-                "code": str(f.code),
-                "title": f.title,
-                "area": f.area,
-                "description": f.description,
-                "status": f.status,
-                "started_on": _dt(f.started_on),
-                "ended_on": _dt(f.ended_on),
-                "change_reason": f.change_reason,
-                "created_at": _dt(f.created_at),
-            }
+            _row(f, FOCAL_ISSUE + created)
             for f in community.focal_issues.order_by("started_on", "pk")
         ],
         "organisations": [
-            {
-                "code": str(o.code),
-                "name": o.name,
-                "sector": o.sector,
-                "is_active": o.is_active,
-                "created_at": _dt(o.created_at),
-            }
-            for o in community.organisations.order_by("pk")
+            _row(o, ORGANISATION + created) for o in community.organisations.order_by("pk")
         ],
         "stakeholders": [
-            {
-                "code": str(s.code),
-                "name": s.name,
-                "email": s.email,
-                "organisation": str(s.organisation.code) if s.organisation else None,
-                "sector": s.sector,
-                "role": s.role,
-                "is_active": s.is_active,
-                "erased_at": _dt(s.erased_at),
-                "created_at": _dt(s.created_at),
-            }
+            _row(s, STAKEHOLDER + created, organisation=_code(s.organisation))
             for s in community.stakeholders.select_related("organisation").order_by("pk")
         ],
         "rounds": [
-            {
-                "code": str(a.code),
-                "focal_issue": str(a.focal_issue.code),
-                "rubric_version": a.rubric.version,
-                "title": a.title,
-                "kind": a.kind,
-                "status": a.status,
-                "deadline": _dt(a.deadline),
-                "workshop_date": _dt(a.workshop_date),
-                "previous": str(a.previous.code) if a.previous else None,
-                "next_review_due": _dt(a.next_review_due),
-                "created_by": _username(a.created_by),
-                "created_at": _dt(a.created_at),
-                "collection_opened_at": _dt(a.collection_opened_at),
-                "collection_closed_at": _dt(a.collection_closed_at),
-                "finalised_at": _dt(a.finalised_at),
-                "current_dimension": a.current_dimension,
-                "spread_revealed": a.spread_revealed,
-                "room_token_hash": a.room_token_hash,
-                "shuffle_seed": a.shuffle_seed,
-            }
+            _row(
+                a,
+                ROUND + created,
+                focal_issue=_code(a.focal_issue),
+                rubric_version=a.rubric.version,
+                previous=_code(a.previous),
+                created_by=_username(a.created_by),
+            )
             for a in rounds
         ],
         "participants": [
-            {
-                "code": str(p.code),
-                "round": str(p.assessment.code),
-                "stakeholder": str(p.stakeholder.code),
-                "sector": p.sector,
-                "token_hash": p.token_hash,
-                "token_issued_at": _dt(p.token_issued_at),
-                "invited_at": _dt(p.invited_at),
-                "reminded_at": _dt(p.reminded_at),
-                "opened_at": _dt(p.opened_at),
-                "draft_saved_at": _dt(p.draft_saved_at),
-                "submitted_at": _dt(p.submitted_at),
-                "entered_by": _username(p.entered_by),
-                "revoked_links": [
-                    {"token_hash": r.token_hash, "revoked_at": _dt(r.revoked_at)}
-                    for r in p.revoked_links.all()
+            _row(
+                p,
+                PARTICIPANT,
+                round=_code(p.assessment),
+                stakeholder=_code(p.stakeholder),
+                entered_by=_username(p.entered_by),
+                revoked_links=[
+                    _row(r, ["token_hash", "revoked_at"]) for r in p.revoked_links.all()
                 ],
-                "scores": [
-                    {
-                        "dimension": s.dimension.number,
-                        "level": s.level,
-                        "not_sure": s.not_sure,
-                        "reason": s.reason,
-                        "updated_at": _dt(s.updated_at),
-                    }
+                scores=[
+                    _row(s, [*SCORE, "updated_at"], dimension=s.dimension.number)
                     for s in p.scores.all()
                 ],
-            }
+            )
             for p in participants
         ],
         "consensus": [
-            {
-                "round": str(c.assessment.code),
-                "dimension": c.dimension.number,
-                "level": c.level,
-                "reason": c.reason,
-                "dissent": c.dissent,
-                "is_priority": c.is_priority,
-                "version": c.version,
-                "updated_by": _username(c.updated_by),
-                "updated_at": _dt(c.updated_at),
-                "actions": [
-                    {
-                        "action": a.action,
-                        "owner": a.owner,
-                        "review_date": _dt(a.review_date),
-                        "created_at": _dt(a.created_at),
-                    }
-                    for a in c.actions.all()
-                ],
-            }
+            _row(
+                c,
+                [*CONSENSUS, "updated_at"],
+                round=_code(c.assessment),
+                dimension=c.dimension.number,
+                updated_by=_username(c.updated_by),
+                actions=[_row(a, ACTION + created) for a in c.actions.all()],
+            )
             for c in consensus
         ],
         "audit_events": [
-            {
-                "round": str(e.assessment.code) if e.assessment else None,
-                "actor": _username(e.actor),
-                "verb": e.verb,
-                "summary": e.summary,
-                "detail": e.detail,
-                "created_at": _dt(e.created_at),
-            }
-            for e in events
+            _row(e, EVENT, round=_code(e.assessment), actor=_username(e.actor)) for e in events
         ],
     }
 
@@ -246,37 +184,43 @@ def community_export(community: Community) -> dict[str, Any]:
 # --- import -----------------------------------------------------------------------------------
 
 
-def _when(value: str | None) -> datetime.datetime | None:
-    return parse_datetime(value) if value else None
-
-
-def _day(value: str | None) -> datetime.date | None:
-    return parse_date(value) if value else None
-
-
-def _required_when(value: str) -> datetime.datetime:
-    parsed = parse_datetime(value)
-    if parsed is None:
-        raise BackupError(f"Not a date and time: {value!r}")
-    return parsed
-
-
-def _required_day(value: str) -> datetime.date:
-    parsed = parse_date(value)
+def _value(field: Any, value: Any) -> Any:
+    """A backup's value as the field takes it: dates parsed, a missing required one refused."""
+    if value is None:
+        if not field.null:
+            raise BackupError(f"No {field.name} in a {field.model.__name__} record.")
+        return None
+    if isinstance(field, models.DateTimeField):
+        parsed: Any = parse_datetime(value)
+    elif isinstance(field, models.DateField):
+        parsed = parse_date(value)
+    else:
+        return value
     if parsed is None:
         raise BackupError(f"Not a date: {value!r}")
     return parsed
 
 
-def _restore_timestamps(objects: Sequence[Model], values: list[str | None], field: str) -> None:
+def _build[M: Model](model: type[M], row: dict[str, Any], fields: Iterable[str], **links: Any) -> M:
+    meta = model._meta
+    return model(**{n: _value(meta.get_field(n), row[n]) for n in fields}, **links)  # type: ignore[arg-type]
+
+
+def _restore_timestamps(objects: Sequence[Model], rows: list[dict[str, Any]], field: str) -> None:
     """auto_now / auto_now_add fields ignore values given on create; set them afterwards."""
     changed = []
-    for obj, value in zip(objects, values, strict=True):
-        if value:
-            setattr(obj, field, _when(value))
+    for obj, row in zip(objects, rows, strict=True):
+        if row.get(field):
+            setattr(obj, field, parse_datetime(row[field]))
             changed.append(obj)
     if changed:
         type(changed[0])._default_manager.bulk_update(changed, [field])
+
+
+def _created[M: Model](model: type[M], rows: list[dict[str, Any]], objects: Iterable[M]) -> list[M]:
+    made = model._default_manager.bulk_create(objects)
+    _restore_timestamps(made, rows, "created_at")
+    return made
 
 
 def _users(rows: list[dict[str, Any]]) -> dict[str, User]:
@@ -287,14 +231,8 @@ def _users(rows: list[dict[str, Any]]) -> dict[str, User]:
     }
     for row in rows:
         if row["username"] not in users:
-            user = User(
-                username=row["username"],
-                email=row.get("email", ""),
-                first_name=row.get("first_name", ""),
-                last_name=row.get("last_name", ""),
-                role=row.get("role") or User.Role.FACILITATOR,
-                is_active=False,
-            )
+            user = User(**{n: row.get(n) or "" for n in USER}, is_active=False)
+            user.role = user.role or User.Role.FACILITATOR
             user.set_unusable_password()
             user.save()
             users[user.get_username()] = user
@@ -324,75 +262,44 @@ def community_import(data: dict[str, Any]) -> Community:
     def user(name: str | None) -> User | None:
         return users[name] if name else None
 
-    community = Community.objects.create(
-        code=meta["code"],
-        name=meta["name"],
-        slug=meta["slug"],
-        nation=meta["nation"],
-        local_authority=meta["local_authority"],
-        description=meta["description"],
-        is_demo=meta["is_demo"],
+    community = _build(Community, meta, COMMUNITY)
+    community.save()
+    _restore_timestamps([community], [meta], "created_at")
+    rows = data["memberships"]
+    _created(
+        Membership,
+        rows,
+        (
+            _build(Membership, m, ["is_local_lead"], community=community, user=users[m["username"]])
+            for m in rows
+        ),
     )
-    _restore_timestamps([community], [meta["created_at"]], "created_at")
-
-    memberships = Membership.objects.bulk_create(
-        Membership(community=community, user=users[m["username"]], is_local_lead=m["is_local_lead"])
-        for m in data["memberships"]
+    rows = data["focal_issues"]
+    issues = _created(
+        FocalIssue, rows, (_build(FocalIssue, f, FOCAL_ISSUE, community=community) for f in rows)
     )
-    _restore_timestamps(memberships, [m["created_at"] for m in data["memberships"]], "created_at")
-
-    issues = FocalIssue.objects.bulk_create(
-        FocalIssue(
-            community=community,
-            code=f["code"],
-            title=f["title"],
-            area=f["area"],
-            description=f["description"],
-            status=f["status"],
-            started_on=_required_day(f["started_on"]),
-            ended_on=_day(f["ended_on"]),
-            change_reason=f["change_reason"],
-        )
-        for f in data["focal_issues"]
-    )
-    _restore_timestamps(issues, [f["created_at"] for f in data["focal_issues"]], "created_at")
     issue_by_code = {str(i.code): i for i in issues}
-
-    organisations = Organisation.objects.bulk_create(
-        Organisation(
-            community=community,
-            code=o["code"],
-            name=o["name"],
-            sector=o["sector"],
-            is_active=o["is_active"],
-        )
-        for o in data["organisations"]
-    )
-    _restore_timestamps(
-        organisations,
-        [o["created_at"] for o in data["organisations"]],
-        "created_at",
+    rows = data["organisations"]
+    organisations = _created(
+        Organisation,
+        rows,
+        (_build(Organisation, o, ORGANISATION, community=community) for o in rows),
     )
     org_by_code = {str(o.code): o for o in organisations}
-
-    stakeholders = Stakeholder.objects.bulk_create(
-        Stakeholder(
-            community=community,
-            code=s["code"],
-            name=s["name"],
-            email=s["email"],
-            organisation=org_by_code[s["organisation"]] if s["organisation"] else None,
-            sector=s["sector"],
-            role=s["role"],
-            is_active=s["is_active"],
-            erased_at=_when(s["erased_at"]),
-        )
-        for s in data["stakeholders"]
-    )
-    _restore_timestamps(
-        stakeholders,
-        [s["created_at"] for s in data["stakeholders"]],
-        "created_at",
+    rows = data["stakeholders"]
+    stakeholders = _created(
+        Stakeholder,
+        rows,
+        (
+            _build(
+                Stakeholder,
+                s,
+                STAKEHOLDER,
+                community=community,
+                organisation=org_by_code[s["organisation"]] if s["organisation"] else None,
+            )
+            for s in rows
+        ),
     )
     stakeholder_by_code = {str(s.code): s for s in stakeholders}
 
@@ -400,29 +307,18 @@ def community_import(data: dict[str, Any]) -> Community:
     for r in data["rounds"]:
         # Saved one by one (not bulk) so the model's save() runs; shuffle_seed is given, so
         # anonymous reasons come back in the same order.
-        assessment = Assessment(
+        assessment = _build(
+            Assessment,
+            r,
+            ROUND,
             community=community,
-            code=r["code"],
             focal_issue=issue_by_code[r["focal_issue"]],
             rubric=rubrics[r["rubric_version"]],
-            title=r["title"],
-            kind=r["kind"],
-            status=r["status"],
-            deadline=_day(r["deadline"]),
-            workshop_date=_day(r["workshop_date"]),
-            next_review_due=_day(r["next_review_due"]),
             created_by=user(r["created_by"]),
-            collection_opened_at=_when(r["collection_opened_at"]),
-            collection_closed_at=_when(r["collection_closed_at"]),
-            finalised_at=_when(r["finalised_at"]),
-            current_dimension=r["current_dimension"],
-            spread_revealed=r["spread_revealed"],
-            room_token_hash=r["room_token_hash"],
-            shuffle_seed=r["shuffle_seed"],
         )
         assessment.save()
         rounds.append(assessment)
-    _restore_timestamps(rounds, [r["created_at"] for r in data["rounds"]], "created_at")
+    _restore_timestamps(rounds, data["rounds"], "created_at")
     round_by_code = {str(a.code): a for a in rounds}
     with_previous = []
     for assessment, r in zip(rounds, data["rounds"], strict=True):
@@ -433,83 +329,65 @@ def community_import(data: dict[str, Any]) -> Community:
         Assessment.objects.bulk_update(with_previous, ["previous"])
 
     participants = Participant.objects.bulk_create(
-        Participant(
-            code=p["code"],
+        _build(
+            Participant,
+            p,
+            PARTICIPANT,
             assessment=round_by_code[p["round"]],
             stakeholder=stakeholder_by_code[p["stakeholder"]],
-            sector=p["sector"],
-            token_hash=p["token_hash"],
-            token_issued_at=_required_when(p["token_issued_at"]),
-            invited_at=_when(p["invited_at"]),
-            reminded_at=_when(p["reminded_at"]),
-            opened_at=_when(p["opened_at"]),
-            draft_saved_at=_when(p["draft_saved_at"]),
-            submitted_at=_when(p["submitted_at"]),
             entered_by=user(p["entered_by"]),
         )
         for p in data["participants"]
     )
     revoked: list[RevokedLink] = []
-    revoked_times: list[str | None] = []
+    revoked_rows: list[dict[str, Any]] = []
     scores: list[IndividualScore] = []
-    score_times: list[str | None] = []
+    score_rows: list[dict[str, Any]] = []
     for participant, p in zip(participants, data["participants"], strict=True):
         rubric_id = participant.assessment.rubric_id
         for link in p["revoked_links"]:
-            revoked.append(RevokedLink(participant=participant, token_hash=link["token_hash"]))
-            revoked_times.append(link["revoked_at"])
+            revoked.append(_build(RevokedLink, link, ["token_hash"], participant=participant))
+            revoked_rows.append(link)
         for s in p["scores"]:
+            dimension = dimensions[(rubric_id, s["dimension"])]
             scores.append(
-                IndividualScore(
-                    participant=participant,
-                    dimension=dimensions[(rubric_id, s["dimension"])],
-                    level=s["level"],
-                    not_sure=s["not_sure"],
-                    reason=s["reason"],
-                )
+                _build(IndividualScore, s, SCORE, participant=participant, dimension=dimension)
             )
-            score_times.append(s["updated_at"])
-    _restore_timestamps(RevokedLink.objects.bulk_create(revoked), revoked_times, "revoked_at")
-    _restore_timestamps(IndividualScore.objects.bulk_create(scores), score_times, "updated_at")
+            score_rows.append(s)
+    _restore_timestamps(RevokedLink.objects.bulk_create(revoked), revoked_rows, "revoked_at")
+    _restore_timestamps(IndividualScore.objects.bulk_create(scores), score_rows, "updated_at")
 
+    rows = data["consensus"]
     agreed = ConsensusScore.objects.bulk_create(
-        ConsensusScore(
+        _build(
+            ConsensusScore,
+            c,
+            CONSENSUS,
             assessment=round_by_code[c["round"]],
             dimension=dimensions[(round_by_code[c["round"]].rubric_id, c["dimension"])],
-            level=c["level"],
-            reason=c["reason"],
-            dissent=c["dissent"],
-            is_priority=c["is_priority"],
-            version=c["version"],
             updated_by=user(c["updated_by"]),
         )
-        for c in data["consensus"]
+        for c in rows
     )
-    _restore_timestamps(agreed, [c["updated_at"] for c in data["consensus"]], "updated_at")
-    actions: list[PriorityAction] = []
-    action_times: list[str | None] = []
-    for score, c in zip(agreed, data["consensus"], strict=True):
-        for a in c["actions"]:
-            actions.append(
-                PriorityAction(
-                    consensus=score,
-                    action=a["action"],
-                    owner=a["owner"],
-                    review_date=_day(a["review_date"]),
-                )
-            )
-            action_times.append(a["created_at"])
-    _restore_timestamps(PriorityAction.objects.bulk_create(actions), action_times, "created_at")
-
+    _restore_timestamps(agreed, rows, "updated_at")
+    rows = [
+        {**a, "consensus": score}
+        for score, c in zip(agreed, rows, strict=True)
+        for a in c["actions"]
+    ]
+    _created(
+        PriorityAction,
+        rows,
+        (_build(PriorityAction, a, ACTION, consensus=a["consensus"]) for a in rows),
+    )
     AuditEvent.objects.bulk_create(
-        AuditEvent(
+        _build(
+            AuditEvent,
+            e,
+            EVENT,
             community=community,
             assessment=round_by_code[e["round"]] if e["round"] else None,
             actor=user(e["actor"]),
-            verb=e["verb"],
-            summary=e["summary"],
-            detail=e["detail"],
-            created_at=_required_when(e["created_at"]),
         )
         for e in data["audit_events"]
     )
