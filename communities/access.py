@@ -31,7 +31,7 @@ def can_write(request: HttpRequest, community: Community) -> bool:
     return community.memberships.filter(user=user).exists()
 
 
-def _can_write_found(request: HttpRequest) -> bool:
+def can_write_found(request: HttpRequest) -> bool:
     """`can_write` for a community just found through `visible_to`, without asking the
     database again: a facilitator finds only the communities they are a member of, so only
     evaluators are refused (admins and members may write)."""
@@ -51,7 +51,7 @@ def get_community_for(request: HttpRequest, slug: str, *, write: bool = False) -
         community = Community.objects.visible_to(request.user).get(slug=slug)
     except Community.DoesNotExist:
         raise Http404 from None
-    if write and not _can_write_found(request):
+    if write and not can_write_found(request):
         raise PermissionDenied
     return community
 
@@ -72,6 +72,6 @@ def get_assessment_for(
         )
     except Assessment.DoesNotExist:
         raise Http404 from None
-    if write and not _can_write_found(request):
+    if write and not can_write_found(request):
         raise PermissionDenied
     return assessment

@@ -22,12 +22,13 @@ from ..models import (
     Assessment,
     ConsensusScore,
     Dimension,
-    IndividualScore,
     LevelDescriptor,
     Participant,
     PriorityAction,
     Rubric,
 )
+from ..sheet import local_cache
+from ..sheet import rubric_dimensions as sheet_dimensions
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -44,8 +45,12 @@ class DimensionInfo:
 
 
 def rubric_dimensions(rubric: Rubric | int) -> list[DimensionInfo]:
-    """The nine dimensions with their five descriptions. One query."""
+    """The nine dimensions with their five descriptions. One query, kept per process like the
+    sheet's rubric part (assessments/sheet.py says why that is safe: a rubric never changes)."""
     rubric_id = rubric if isinstance(rubric, int) else rubric.pk
+    key = f"report-dimensions:{rubric_id}"
+    if (kept := local_cache.get(key)) is not None:
+        return kept
     by_number: dict[int, DimensionInfo] = {}
     descriptors = (
         LevelDescriptor.objects.filter(dimension__rubric_id=rubric_id)
@@ -60,7 +65,9 @@ def rubric_dimensions(rubric: Rubric | int) -> list[DimensionInfo]:
     if not by_number:  # a rubric without descriptors still has its dimensions
         for dim in Dimension.objects.filter(rubric_id=rubric_id).order_by("number"):
             by_number[dim.number] = DimensionInfo(dim.number, dim.name, dim.sheet_label, {})
-    return [by_number[n] for n in sorted(by_number)]
+    dimensions = [by_number[n] for n in sorted(by_number)]
+    local_cache.set(key, dimensions)
+    return dimensions
 
 
 # Round report ---------------------------------------------------------------------------------
@@ -203,16 +210,41 @@ def previous_round(assessment: Assessment) -> Assessment | None:
     return earlier.order_by("-finalised_at").first()
 
 
-def participation(assessment: Assessment) -> Participation:
-    """Invited and submitted counts and who was at the table, with small groups withheld.
-    One query."""
-    invited = 0
+def _people_and_spreads(
+    assessment: Assessment, dimensions: list[DimensionInfo]
+) -> tuple[Participation, dict[int, Spread]]:
+    """Invited and submitted counts, who was at the table (small groups withheld), and per
+    dimension number the spread of the submitted private scores as selectors.round_spreads
+    gives it, from their levels alone. One query: each participant with their scores' levels,
+    not their reasons; a draft's are skipped."""
+    rows = (
+        Participant.objects.filter(assessment=assessment)
+        .order_by()
+        .values_list(
+            "pk",
+            "sector",
+            "submitted_at",
+            "scores__dimension_id",
+            "scores__level",
+            "scores__not_sure",
+        )
+    )
+    numbers = sheet_dimensions(assessment.rubric_id)
+    seen: set[int] = set()
     submitted_sectors: list[str] = []
-    rows = Participant.objects.filter(assessment=assessment).values_list("sector", "submitted_at")
-    for sector, submitted_at in rows.order_by():  # not by name: a join for nothing
-        invited += 1
-        if submitted_at is not None:
-            submitted_sectors.append(sector)
+    levels: dict[int, list[int]] = defaultdict(list)
+    not_sure: dict[int, int] = defaultdict(int)
+    for pk, sector, submitted_at, dimension_id, level, is_not_sure in rows:
+        if pk not in seen:
+            seen.add(pk)
+            if submitted_at is not None:
+                submitted_sectors.append(sector)
+        if dimension_id is None or submitted_at is None:
+            continue
+        if level is not None:
+            levels[numbers[dimension_id]].append(level)
+        elif is_not_sure:
+            not_sure[numbers[dimension_id]] += 1
     groups: dict[str, list[str]] = defaultdict(list)
     for sector in submitted_sectors:
         groups[SECTOR_GROUP.get(sector, "other")].append(sector)
@@ -225,39 +257,22 @@ def participation(assessment: Assessment) -> Participation:
     )
     present = set(submitted_sectors)  # each label translated once, not once a sheet
     sector_labels = dict(Sector.choices)
-    represented = sorted(str(sector_labels.get(s, s)) for s in present)
-    missing = [str(sector_labels[s]) for s in EXPECTED_SECTORS if s not in present]
-    return Participation(
-        invited=invited,
+    people = Participation(
+        invited=len(seen),
         submitted=len(submitted_sectors),
-        sectors_represented=represented,
+        sectors_represented=sorted(str(sector_labels.get(s, s)) for s in present),
         by_group=by_group,
-        missing_sectors=missing,
+        missing_sectors=[str(sector_labels[s]) for s in EXPECTED_SECTORS if s not in present],
     )
-
-
-def _spreads(assessment: Assessment, dimensions: list[DimensionInfo]) -> dict[int, Spread]:
-    """Per dimension number, the spread of the submitted private scores, as
-    selectors.round_spreads gives it, from their levels alone (not their reasons and sectors)
-    and for dimensions already read: one query rather than two, and a fifth of the rows' bytes.
-    """
-    levels: dict[int, list[int]] = defaultdict(list)
-    not_sure: dict[int, int] = defaultdict(int)
-    scores = IndividualScore.objects.filter(
-        participant__assessment=assessment, participant__submitted_at__isnull=False
-    ).values_list("dimension__number", "level", "not_sure")
-    for number, level, is_not_sure in scores.order_by():
-        if level is not None:
-            levels[number].append(level)
-        elif is_not_sure:
-            not_sure[number] += 1
-    return {d.number: spread(levels[d.number], not_sure[d.number]) for d in dimensions}
+    spreads = {d.number: spread(levels[d.number], not_sure[d.number]) for d in dimensions}
+    return people, spreads
 
 
 def round_report(assessment: Assessment, *, show_small_spread: bool = False) -> RoundReport:
-    """Everything the report page and the PDF show. A constant 6 queries (plus one to find the
-    previous round when it is not linked). `show_small_spread` lets a facilitator see the range
-    of a round with fewer than three submissions (with a warning); evaluators never do."""
+    """Everything the report page and the PDF show. A constant 4 queries once the rubric is kept
+    (plus one to find the previous round when it is not linked). `show_small_spread` lets a
+    facilitator see the range of a round with fewer than three submissions (with a warning);
+    evaluators never do."""
     dimensions = rubric_dimensions(assessment.rubric_id)
     previous = previous_round(assessment)
     # This round's agreed scores and the previous round's in one query, then this round's
@@ -270,8 +285,7 @@ def round_report(assessment: Assessment, *, show_small_spread: bool = False) -> 
     actions: dict[int, list[PriorityAction]] = defaultdict(list)
     for action in PriorityAction.objects.filter(consensus__assessment=assessment).order_by("pk"):
         actions[action.consensus_id].append(action)
-    spreads = _spreads(assessment, dimensions)
-    people = participation(assessment)
+    people, spreads = _people_and_spreads(assessment, dimensions)
     small = people.submitted < MIN_GROUP_SIZE
     withheld = small and not show_small_spread
     rows = []

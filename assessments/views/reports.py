@@ -21,7 +21,7 @@ from django.utils.http import quote_etag
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from communities.access import can_write, get_assessment_for, get_community_for
+from communities.access import can_write_found, get_assessment_for, get_community_for
 from smm_site.rows import row_url, with_links
 
 from ..links import LinkError, participant_for_token
@@ -58,7 +58,7 @@ def _report_round(request: HttpRequest, code: UUID, **fetch: Any) -> Assessment:
     """A round whose report the user may read: evaluators read finalised rounds only;
     facilitators of the community (and admins) read any status. Others get 404."""
     assessment = get_assessment_for(request, code, **fetch)
-    if not assessment.is_finalised and not can_write(request, assessment.community):
+    if not assessment.is_finalised and not can_write_found(request):
         raise Http404
     return assessment
 
@@ -77,7 +77,7 @@ def _pdf_response(content: bytes, filename: str) -> HttpResponse:
 def report(request: HttpRequest, code: UUID) -> HttpResponse:
     # Everything the page shows of the round itself, and the round round_report compares it with.
     assessment = _report_round(request, code, related=("community", "focal_issue", "previous"))
-    facilitating = can_write(request, assessment.community)
+    facilitating = can_write_found(request)
     data = round_report(assessment, show_small_spread=facilitating)
     context = {
         "report": data,
