@@ -18,6 +18,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("communities.urls")),
     path("", include("assessments.urls")),
+    path("", include("insight.urls")),
 ]
 
 handler400 = "smm_site.views.bad_request"

@@ -160,6 +160,27 @@ def evaluators_job(s: Scenario, role: str) -> dict[str, Any]:
     return {"code": job.code}
 
 
+def evaluators_token(s: Scenario, role: str) -> dict[str, Any]:
+    """An API token of the scenario's evaluator (only its owner may revoke it)."""
+    from communities.models import User
+    from insight.models import ApiToken
+
+    evaluator = User.objects.get(username="eval")
+    token = ApiToken.objects.filter(user=evaluator).first()
+    if token is None:
+        token, _secret = ApiToken.issue(user=evaluator, name="matrix")
+    return {"code": token.code}
+
+
+def API(ok: Status = 200) -> dict[str, Status]:
+    """The JSON API by session (tokens: tests/insight): evaluators and admins; 401 without."""
+    return account(fac=403, other=403, ev=ok, admin=ok, anon=401)
+
+
+def community_code(s: Scenario, role: str) -> dict[str, Any]:
+    return {"code": s.community.code}
+
+
 MATRIX: dict[str, Entry] = {
     # --- site ----------------------------------------------------------------------------------
     "healthz": Entry(nothing, get=everyone(200), post=everyone(405)),
@@ -264,6 +285,29 @@ MATRIX: dict[str, Entry] = {
     "assessments:audit": Entry(on("finalised"), get=WRITE(), post=WRITE()),
     "assessments:stakeholder_data_export": Entry(on("stakeholder"), get=WRITE(), post=WRITE(200)),
     "assessments:stakeholder_erase": Entry(on("stakeholder"), get=WRITE(), post=WRITE(400)),
+    # --- insight: synthesis, representation, open data, the API and its tokens ---------------
+    "insight:synthesis": Entry(nothing, get=EVALUATORS_GET, post=NO_POST),
+    "insight:representation": Entry(nothing, get=EVALUATORS_GET, post=NO_POST),
+    "insight:datapackage": Entry(nothing, get=EVALUATORS_GET, post=NO_POST),
+    # A POST without a name is the form again with its error.
+    "insight:tokens": Entry(
+        nothing, get=EVALUATORS_GET, post=account(fac=403, other=403, ev=400, admin=400)
+    ),
+    # Only the token's owner (the evaluator) may revoke it; anyone else's is not found.
+    "insight:token_revoke": Entry(
+        evaluators_token, get=NO_GET, post=account(fac=403, other=403, ev=302, admin=404)
+    ),
+    # The schema and its docs page describe the API and hold no data: open to everyone.
+    "api-v1:openapi-json": Entry(nothing, get=everyone(200), post=everyone(405)),
+    "api-v1:openapi-view": Entry(nothing, get=everyone(200), post=everyone(405)),
+    "api-v1:api-root": Entry(nothing, get=everyone(404), post=everyone(404)),
+    "api-v1:communities": Entry(nothing, get=API(), post=everyone(405)),
+    "api-v1:community": Entry(community_code, get=API(), post=everyone(405)),
+    "api-v1:rounds": Entry(nothing, get=API(), post=everyone(405)),
+    "api-v1:round_detail": Entry(on("finalised"), get=API(), post=everyone(405)),
+    "api-v1:round_level_counts": Entry(on("finalised"), get=API(), post=everyone(405)),
+    "api-v1:agreed_levels": Entry(nothing, get=API(), post=everyone(405)),
+    "api-v1:level_counts": Entry(nothing, get=API(), post=everyone(405)),
 }
 
 
