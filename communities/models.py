@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractUser
@@ -10,6 +12,8 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
@@ -27,6 +31,33 @@ class User(AbstractUser):
     role = models.CharField(
         _("role"), max_length=20, choices=Role.choices, default=Role.FACILITATOR
     )
+    # Kept by communities/accounts.py beside the django-otp devices, so that the two-factor
+    # middleware knows from the user row (read on every request anyway) whether to ask for a
+    # code, rather than querying the devices on every page of everyone without one.
+    has_two_factor = models.BooleanField(
+        _("two-factor authentication"), default=False, editable=False
+    )
+    # Part of the session hash: replacing it ends every session of the user at once (sign out
+    # everywhere, deactivation). Empty for users who never did either, whose sessions hash
+    # exactly as Django's own, so that adding the field signed nobody out.
+    session_salt = models.CharField(max_length=32, blank=True, editable=False)
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        # Django's get_session_auth_hash and get_session_auth_fallback_hash both call this one
+        # (an HMAC of the password hash); ours adds the salt.
+        if not self.session_salt:
+            return super()._get_session_auth_hash(secret=secret)  # type: ignore[misc]
+        return salted_hmac(
+            "smm.User.get_session_auth_hash",
+            f"{self.password}:{self.session_salt}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
+
+    @property
+    def account_role(self) -> str:
+        """facilitator, evaluator or admin, as the users page and invitations name them."""
+        return AccountRole.ADMIN if self.is_superuser else self.role
 
     @property
     def is_evaluator(self) -> bool:
@@ -36,6 +67,14 @@ class User(AbstractUser):
     def can_read_all(self) -> bool:
         """Evaluators and admins see every community (evaluators read-only)."""
         return self.is_superuser or self.role == self.Role.EVALUATOR
+
+
+class AccountRole(models.TextChoices):
+    """The roles an invitation can give: admins are superusers, the others `User.role`."""
+
+    FACILITATOR = "facilitator", _("Facilitator")
+    EVALUATOR = "evaluator", _("Evaluator")
+    ADMIN = "admin", _("Admin")
 
 
 class Nation(models.TextChoices):
@@ -97,6 +136,10 @@ class CommunityQuerySet(models.QuerySet["Community"]):
             return self.all()
         return self.filter(memberships__user=user)
 
+    def active(self) -> CommunityQuerySet:
+        """Not archived: the dashboard lists these."""
+        return self.filter(archived_at__isnull=True)
+
     def editable_by(self, user: User | AnonymousUser) -> CommunityQuerySet:
         """Only facilitators who are members (and admins) may change a community."""
         if not user.is_authenticated:
@@ -117,6 +160,8 @@ class Community(models.Model):
     description = models.TextField(_("description"), blank=True)
     is_demo = models.BooleanField(_("demo data"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Archived communities leave the dashboard; their rounds and reports are kept as they are.
+    archived_at = models.DateTimeField(_("archived"), null=True, blank=True, editable=False)
 
     objects = CommunityQuerySet.as_manager()
 
@@ -274,3 +319,79 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.community}"
+
+
+def hash_invitation_token(token: str) -> str:
+    """Only the SHA-256 of an invitation link is stored; the link itself is emailed once."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class InvitationQuerySet(models.QuerySet["Invitation"]):
+    def pending(self) -> InvitationQuerySet:
+        return self.filter(
+            accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        )
+
+
+class Invitation(models.Model):
+    """An admin's invitation to open an account: a single-use link that sets the password."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        EXPIRED = "expired", _("Expired")
+        REVOKED = "revoked", _("Replaced or withdrawn")
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    email = models.EmailField(_("email"))
+    role = models.CharField(_("role"), max_length=20, choices=AccountRole.choices)
+    communities = models.ManyToManyField(
+        Community,
+        blank=True,
+        related_name="+",
+        verbose_name=_("communities"),
+        help_text=_("The communities a facilitator will facilitate."),
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="invitations",
+        help_text="The account made from this invitation.",
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("created_at")),
+                name="invitation_expires_after_creation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def state_at(self, now: datetime) -> str:
+        if self.accepted_at is not None:
+            return self.State.ACCEPTED
+        if self.revoked_at is not None:
+            return self.State.REVOKED
+        if self.expires_at <= now:
+            return self.State.EXPIRED
+        return self.State.PENDING
+
+    @property
+    def state(self) -> str:
+        return self.state_at(timezone.now())

@@ -6,7 +6,26 @@ app_name = "communities"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    # Before the detail page: "new" is a reserved slug (accounts.RESERVED_SLUGS).
+    path("communities/new/", views.community_create, name="create"),
     path("communities/<slug:slug>/", views.community_detail, name="detail"),
+    path("communities/<slug:slug>/archive/", views.community_archive, name="archive"),
+    path("communities/<slug:slug>/unarchive/", views.community_unarchive, name="unarchive"),
+    path(
+        "communities/<slug:slug>/facilitators/add/",
+        views.membership_add,
+        name="membership_add",
+    ),
+    path(
+        "communities/<slug:slug>/facilitators/<str:username>/lead/",
+        views.membership_lead,
+        name="membership_lead",
+    ),
+    path(
+        "communities/<slug:slug>/facilitators/<str:username>/remove/",
+        views.membership_remove,
+        name="membership_remove",
+    ),
     path(
         "communities/<slug:slug>/focal-issues/new/",
         views.focal_issue_create,

@@ -19,8 +19,9 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from assessments.models import AuditEvent, audit
 from smm_site.rows import row_url, with_links
 
-from . import selectors, services
+from . import accounts, selectors, services
 from .access import can_write, get_community_for, sees_people
+from .account_forms import CommunityCreateForm, MembershipAddForm
 from .csv_io import MAX_UPLOAD_BYTES, CsvFileError, ImportPlan, ParsedRow, read_csv, write_csv
 from .forms import (
     FocalIssueChooseForm,
@@ -29,7 +30,7 @@ from .forms import (
     OrganisationForm,
     StakeholderForm,
 )
-from .models import Community, FocalIssue, Organisation, Sector, Stakeholder, User
+from .models import Community, FocalIssue, Membership, Organisation, Sector, Stakeholder, User
 
 IMPORT_SESSION_KEY = "communities.import"
 
@@ -43,7 +44,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     # Printable characters only: PostgreSQL refuses a NUL in a query, which would be a 500.
     query = "".join(c for c in request.GET.get("q", "") if c.isprintable()).strip()[:100]
-    communities = Community.objects.visible_to(user)
+    archived = request.GET.get("archived") == "1"
+    visible = Community.objects.visible_to(user)
+    communities = (
+        visible.filter(archived_at__isnull=False) if archived else visible.filter(archived_at=None)
+    )
     if query:
         communities = communities.filter(name__icontains=query)
     paginator = Paginator(selectors.dashboard_communities(communities), DASHBOARD_PAGE_SIZE)
@@ -56,6 +61,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "lines": selectors.community_lines(page),
             "query": query,
             "searchable": bool(query) or paginator.count > DASHBOARD_PAGE_SIZE,
+            "archived": archived,
         },
     )
 
@@ -100,8 +106,139 @@ def community_detail(request: HttpRequest, slug: str) -> HttpResponse:
             edit=row_url("communities:organisation_edit", slug=community.slug),
             delete=row_url("communities:organisation_delete", slug=community.slug),
         ),
+        # Who facilitates: staff accounts, shown to the community's facilitators and admins
+        # (evaluators see no people); admins manage them.
+        "memberships": community.memberships.select_related("user").order_by(
+            "-is_local_lead", "user__username"
+        )
+        if people
+        else None,
+        "manages": _user(request).is_superuser,
     }
     return render(request, "communities/detail.html", context)
+
+
+def _admin_community(request: HttpRequest, slug: str) -> Community:
+    """A community whose facilitators and archive only admins manage: others who can see it
+    get 403, those who cannot 404 (as everywhere)."""
+    community = get_community_for(request, slug)
+    if not _user(request).is_superuser:
+        raise PermissionDenied
+    return community
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def community_create(request: HttpRequest) -> HttpResponse:
+    if not _user(request).is_superuser:
+        raise PermissionDenied
+    form = CommunityCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        community = accounts.community_create(community=form.instance, by=_user(request))
+        messages.success(
+            request,
+            _("%(name)s created. Add its facilitators and choose its focal issue.")
+            % {"name": community.name},
+        )
+        return redirect(community)
+    return render(
+        request,
+        "communities/create.html",
+        {"form": form},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def community_archive(request: HttpRequest, slug: str) -> HttpResponse:
+    community = _admin_community(request, slug)
+    if community.archived_at is None:
+        accounts.community_archive(community=community, by=_user(request))
+    messages.success(
+        request,
+        _("%(name)s is archived: it has left the dashboard; its rounds and reports are kept.")
+        % {"name": community.name},
+    )
+    return redirect(community)
+
+
+@login_required
+@require_POST
+def community_unarchive(request: HttpRequest, slug: str) -> HttpResponse:
+    community = _admin_community(request, slug)
+    if community.archived_at is not None:
+        accounts.community_unarchive(community=community, by=_user(request))
+    messages.success(request, _("%(name)s is back on the dashboard.") % {"name": community.name})
+    return redirect(community)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def membership_add(request: HttpRequest, slug: str) -> HttpResponse:
+    community = _admin_community(request, slug)
+    form = MembershipAddForm(request.POST or None, community=community)
+    if request.method == "POST" and form.is_valid():
+        try:
+            accounts.membership_add(
+                community=community,
+                user=form.cleaned_data["user"],
+                is_local_lead=form.cleaned_data["is_local_lead"],
+                by=_user(request),
+            )
+        except accounts.AccountError as error:
+            form.add_error("user", error.message)
+        else:
+            messages.success(
+                request,
+                _("%(user)s now facilitates %(community)s.")
+                % {"user": form.cleaned_data["user"], "community": community},
+            )
+            return redirect(community.get_absolute_url() + "#facilitators")
+    return _render_form(
+        request,
+        community,
+        form,
+        title=_("Add a facilitator"),
+        intro=_(
+            "They will see and manage this community's network and rounds. To add someone "
+            "without an account, invite them from the users page."
+        ),
+        submit=_("Add"),
+    )
+
+
+def _get_membership(request: HttpRequest, slug: str, username: str) -> Membership:
+    community = _admin_community(request, slug)
+    return get_object_or_404(
+        Membership.objects.select_related("user", "community"),
+        community=community,
+        user__username=username,
+    )
+
+
+@login_required
+@require_POST
+def membership_lead(request: HttpRequest, slug: str, username: str) -> HttpResponse:
+    membership = _get_membership(request, slug, username)
+    is_lead = request.POST.get("is_local_lead") == "1"
+    accounts.membership_set_lead(membership=membership, is_local_lead=is_lead, by=_user(request))
+    messages.success(request, _("Saved."))
+    return redirect(membership.community.get_absolute_url() + "#facilitators")
+
+
+@login_required
+@require_POST
+def membership_remove(request: HttpRequest, slug: str, username: str) -> HttpResponse:
+    membership = _get_membership(request, slug, username)
+    community = membership.community
+    accounts.membership_remove(membership=membership, by=_user(request))
+    messages.success(
+        request,
+        _("%(user)s no longer facilitates %(community)s.")
+        % {"user": membership.user, "community": community},
+    )
+    return redirect(community.get_absolute_url() + "#facilitators")
 
 
 def _with_links(rows: Iterable[Any], **urls: str) -> list[Any]:

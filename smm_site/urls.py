@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from communities import account_views
+
 from . import views
 from .forms import LoginForm
 
@@ -16,6 +18,29 @@ urlpatterns = [
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Django's password views, under the names its own code reverses.
+    path(
+        "accounts/password/change/",
+        account_views.PasswordChange.as_view(),
+        name="password_change",
+    ),
+    path("accounts/password/reset/", account_views.PasswordReset.as_view(), name="password_reset"),
+    path(
+        "accounts/password/reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "accounts/password/reset/<uidb64>/<token>/",
+        account_views.PasswordResetConfirm.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/password/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
+    path("accounts/", include("communities.account_urls")),
     path("", include("communities.urls")),
     path("", include("assessments.urls")),
     path("", include("insight.urls")),

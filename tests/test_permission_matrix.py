@@ -16,6 +16,7 @@ Each request runs in a rolled-back savepoint, so one role's POST never changes a
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,7 @@ from django.db import transaction
 from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.scenario import Route, Scenario, all_routes, build_scenario
 
@@ -160,6 +162,54 @@ def evaluators_job(s: Scenario, role: str) -> dict[str, Any]:
     return {"code": job.code}
 
 
+def ADMINS(ok: Status) -> dict[str, Status]:
+    """Account management: admins only, everyone else signed in 403."""
+    return account(fac=403, other=403, ev=403, admin=ok)
+
+
+def COMMUNITY_ADMINS(ok: Status) -> dict[str, Status]:
+    """A community's facilitators and archive: admins manage them; others who see the community
+    get 403, other facilitators 404 (its existence stays hidden)."""
+    return account(fac=403, other=404, ev=403, admin=ok)
+
+
+def the_facilitator(s: Scenario, role: str) -> dict[str, Any]:
+    return {"username": "fac"}
+
+
+def facilitator_here(s: Scenario, role: str) -> dict[str, Any]:
+    return {"slug": s.community.slug, "username": "fac"}
+
+
+def pending_invitation(s: Scenario, role: str) -> dict[str, Any]:
+    from communities.models import Invitation
+
+    invitation, _created = Invitation.objects.get_or_create(
+        token_hash="0" * 64,
+        defaults={
+            "email": "matrix@example.org",
+            "role": "facilitator",
+            "expires_at": timezone.now() + datetime.timedelta(days=7),
+        },
+    )
+    return {"code": invitation.code}
+
+
+def invitation_token(s: Scenario, role: str) -> dict[str, Any]:
+    from communities.models import Invitation, hash_invitation_token
+
+    token = "matrix-invitation-token"
+    Invitation.objects.get_or_create(
+        token_hash=hash_invitation_token(token),
+        defaults={
+            "email": "invited@example.org",
+            "role": "facilitator",
+            "expires_at": timezone.now() + datetime.timedelta(days=7),
+        },
+    )
+    return {"token": token}
+
+
 def evaluators_token(s: Scenario, role: str) -> dict[str, Any]:
     """An API token of the scenario's evaluator (only its owner may revoke it)."""
     from communities.models import User
@@ -191,10 +241,68 @@ MATRIX: dict[str, Entry] = {
         post=account(fac=302, other=302, ev=302, admin=302, anon=200),
     ),
     "logout": Entry(nothing, get=everyone(405), post=everyone(302)),
+    # --- accounts: Django's password views ------------------------------------------------------
+    # A bad form is a 400 (every field missing here), a bad reset link a page that says so.
+    "password_change": Entry(
+        nothing, get=ANY_USER_GET, post=account(fac=400, other=400, ev=400, admin=400)
+    ),
+    "password_reset": Entry(nothing, get=everyone(200), post=everyone(400)),
+    "password_reset_done": Entry(nothing, get=everyone(200), post=everyone(405)),
+    "password_reset_confirm": Entry(
+        lambda s, role: {"uidb64": "MQ", "token": "set-password"},
+        get=everyone(200),
+        post=everyone(200),
+    ),
+    "password_reset_complete": Entry(nothing, get=everyone(200), post=everyone(405)),
+    # --- accounts: users and invitations (admins) ----------------------------------------------
+    "accounts:users": Entry(nothing, get=ADMINS(200), post=NO_POST),
+    "accounts:invite": Entry(nothing, get=ADMINS(200), post=ADMINS(200)),
+    "accounts:activity": Entry(nothing, get=ADMINS(200), post=NO_POST),
+    "accounts:user": Entry(the_facilitator, get=ADMINS(200), post=NO_POST),
+    "accounts:user_role": Entry(the_facilitator, get=NO_GET, post=ADMINS(400)),
+    "accounts:user_deactivate": Entry(the_facilitator, get=NO_GET, post=ADMINS(302)),
+    "accounts:user_reactivate": Entry(the_facilitator, get=NO_GET, post=ADMINS(302)),
+    "accounts:user_two_factor_reset": Entry(the_facilitator, get=NO_GET, post=ADMINS(302)),
+    "accounts:invitation_revoke": Entry(pending_invitation, get=NO_GET, post=ADMINS(302)),
+    # The invitation link is for someone without an account: signed in, they are asked to
+    # log out first (409).
+    "accounts:invitation": Entry(
+        invitation_token,
+        get=account(fac=409, other=409, ev=409, admin=409, anon=200),
+        post=account(fac=409, other=409, ev=409, admin=409, anon=200),
+    ),
+    # --- accounts: one's own ---------------------------------------------------------------------
+    "accounts:security": Entry(nothing, get=ANY_USER_GET, post=NO_POST),
+    "accounts:sign_out_everywhere": Entry(
+        nothing, get=NO_GET, post=account(fac=302, other=302, ev=302, admin=302)
+    ),
+    "accounts:two_factor_setup": Entry(nothing, get=ANY_USER_GET, post=ANY_USER_GET),
+    # Nobody here has a device, so the second step sends them straight on.
+    "accounts:two_factor_verify": Entry(
+        nothing,
+        get=account(fac=302, other=302, ev=302, admin=302),
+        post=account(fac=302, other=302, ev=302, admin=302),
+    ),
+    "accounts:recovery_codes": Entry(
+        nothing, get=NO_GET, post=account(fac=302, other=302, ev=302, admin=302)
+    ),
+    "accounts:two_factor_remove": Entry(
+        nothing, get=NO_GET, post=account(fac=302, other=302, ev=302, admin=302)
+    ),
     # --- communities ---------------------------------------------------------------------------
     # Not limited to GET: a POST simply shows the dashboard again (harmless, nothing written).
     "communities:dashboard": Entry(nothing, get=ANY_USER_GET, post=ANY_USER_GET),
     "communities:detail": Entry(slug, get=READ(), post=NO_POST),
+    "communities:create": Entry(nothing, get=ADMINS(200), post=ADMINS(200)),
+    "communities:archive": Entry(slug, get=NO_GET, post=COMMUNITY_ADMINS(302)),
+    "communities:unarchive": Entry(slug, get=NO_GET, post=COMMUNITY_ADMINS(302)),
+    "communities:membership_add": Entry(
+        slug, get=COMMUNITY_ADMINS(200), post=COMMUNITY_ADMINS(200)
+    ),
+    "communities:membership_lead": Entry(facilitator_here, get=NO_GET, post=COMMUNITY_ADMINS(302)),
+    "communities:membership_remove": Entry(
+        facilitator_here, get=NO_GET, post=COMMUNITY_ADMINS(302)
+    ),
     # These forms bind `request.POST or None`: a POST with no fields at all (which no browser
     # sends) shows the blank form again with 200; a POST with bad fields is a 400 (fuzz tests).
     "communities:focal_issue_create": Entry(slug, get=WRITE(), post=WRITE(200)),
@@ -228,7 +336,14 @@ MATRIX: dict[str, Entry] = {
     "assessments:participants_add": Entry(on("collecting"), get=WRITE(), post=WRITE(400)),
     "assessments:round_invite": Entry(on("collecting"), get=NO_GET, post=WRITE(303)),
     "assessments:round_remind": Entry(on("collecting"), get=NO_GET, post=WRITE(303)),
-    "assessments:participant_link": Entry(participant_of_collecting, get=NO_GET, post=WRITE(200)),
+    # The same link every time it is shown; a POST marks the person invited ("I have sent it").
+    "assessments:participant_link": Entry(participant_of_collecting, get=WRITE(), post=WRITE(303)),
+    # A confirmation page naming who is cut off, then the POST that revokes.
+    "assessments:participant_link_revoke": Entry(
+        participant_of_collecting, get=WRITE(), post=WRITE(303)
+    ),
+    # Slips carry personal links: the community's facilitators only, never evaluators.
+    "assessments:round_slips": Entry(on("collecting"), get=WRITE(), post=NO_POST),
     "assessments:paper_sheet": Entry(participant_of_collecting, get=WRITE(), post=WRITE(400)),
     # --- the stakeholder's own sheet -----------------------------------------------------------
     "assessments:sheet": Entry(token, get=link(this=200, other=200), post=everyone(405)),
@@ -246,7 +361,8 @@ MATRIX: dict[str, Entry] = {
     "assessments:presenter_move": Entry(on("workshop"), get=NO_GET, post=WRITE(400)),
     "assessments:presenter_reveal": Entry(on("workshop", number=1), get=NO_GET, post=WRITE(302)),
     "assessments:consensus_record": Entry(on("workshop", number=1), get=NO_GET, post=WRITE(400)),
-    "assessments:room_link": Entry(on("workshop"), get=NO_GET, post=WRITE(200)),
+    # The room link as a QR code; a POST makes a new one and comes back to the page.
+    "assessments:room_link": Entry(on("workshop"), get=WRITE(), post=WRITE(302)),
     "assessments:follow": Entry(token, get=link(this=200, other=200), post=everyone(405)),
     # The room link is the only token the room page knows; personal links are not room links.
     "assessments:room": Entry(

@@ -38,6 +38,9 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_htmx",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_tasks_db",
     "communities",
     "assessments",
@@ -56,7 +59,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed the second step of signing in.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Sends a user who has not passed (or must set up) the second step there before any page.
+    "communities.two_factor.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Axes must come last so it sees the outcome of authentication.
@@ -110,6 +117,21 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "communities:dashboard"
 LOGOUT_REDIRECT_URL = "login"
+# A password reset link works for this long, and once (Django signs it with the password hash).
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
+# Reset emails asked for from one client address per hour, and sent to one account per hour:
+# beyond them the page answers 429 (address) or, for an account, just as for any other address
+# without sending again, so the limit tells nobody whether an account exists.
+SMM_PASSWORD_RESETS_PER_HOUR = int(os.environ.get("SMM_PASSWORD_RESETS_PER_HOUR", "10"))
+SMM_PASSWORD_RESETS_PER_ACCOUNT_PER_HOUR = 3
+# An invitation to open an account works once, for this many days.
+SMM_INVITATION_DAYS = 7
+# Two-factor authentication (django-otp: an authenticator app, and recovery codes). Admins and
+# evaluators must use it; with SMM_REQUIRE_2FA_FOR_ALL everyone must (facilitators may choose to
+# otherwise). SMM_REQUIRE_2FA=false is for benchmarks and tests, never a real site.
+SMM_REQUIRE_2FA = env_bool("SMM_REQUIRE_2FA", True)
+SMM_REQUIRE_2FA_FOR_ALL = env_bool("SMM_REQUIRE_2FA_FOR_ALL", False)
+OTP_TOTP_ISSUER = "smm"
 
 # Sessions live in the database so that any app process can serve any request.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"

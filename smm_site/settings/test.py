@@ -13,3 +13,7 @@ TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBacken
 # Tasks run immediately here, and most tests that finalise a round do not need its PDF laid out
 # (about a second each); the tests of pre-rendering turn it on.
 SMM_PRERENDER_REPORTS = False
+# Most tests sign admins and evaluators in with force_login and no second factor; the
+# two-factor tests (tests/communities/test_accounts_two_factor.py) turn the requirement on and
+# walk every page with it, and test_production_settings checks the real default.
+SMM_REQUIRE_2FA = False
