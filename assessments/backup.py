@@ -48,9 +48,9 @@ ORGANISATION = _fields("code name sector is_active")
 STAKEHOLDER = _fields("code name email sector role is_active erased_at")
 ROUND = _fields("""code title kind status deadline workshop_date next_review_due
     collection_opened_at collection_closed_at finalised_at current_dimension spread_revealed
-    room_token_hash shuffle_seed""")
-PARTICIPANT = _fields("""code sector token_hash token_issued_at invited_at reminded_at opened_at
-    draft_saved_at submitted_at""")
+    room_token_hash room_link_version shuffle_seed""")
+PARTICIPANT = _fields("""code sector token_hash link_version token_issued_at invited_at reminded_at
+    opened_at draft_saved_at submitted_at""")
 SCORE = _fields("level not_sure reason")
 CONSENSUS = _fields("level reason dissent is_priority version")
 ACTION = _fields("action owner review_date")
@@ -203,7 +203,12 @@ def _value(field: Any, value: Any) -> Any:
 
 def _build[M: Model](model: type[M], row: dict[str, Any], fields: Iterable[str], **links: Any) -> M:
     meta = model._meta
-    return model(**{n: _value(meta.get_field(n), row[n]) for n in fields}, **links)  # type: ignore[arg-type]
+    values = {}
+    for n in fields:
+        field: Any = meta.get_field(n)
+        # A backup from before a field existed (the link versions) takes the field's default.
+        values[n] = _value(field, row[n]) if n in row else field.get_default()
+    return model(**values, **links)
 
 
 def _restore_timestamps(objects: Sequence[Model], rows: list[dict[str, Any]], field: str) -> None:

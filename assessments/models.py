@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 
 from communities.models import Community, FocalIssue, Stakeholder
 
+from . import link_tokens
+
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
@@ -29,7 +31,7 @@ REASON_MAX_LENGTH = 5000
 
 
 def hash_token(token: str) -> str:
-    """Only the SHA-256 of a personal link is stored; the link itself is shown once."""
+    """The SHA-256 of a link: how links made before derived links (link_tokens.py) are kept."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -183,7 +185,11 @@ class Assessment(models.Model):
     # Workshop state shared by presenter and follow-along views.
     current_dimension = models.PositiveSmallIntegerField(default=1)
     spread_revealed = models.BooleanField(default=False)
+    # A room link made before links were derived from a key: only its hash, kept working until
+    # a new room link is made.
     room_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    # 0 = no room link yet; making a new one bumps it, which stops the previous one.
+    room_link_version = models.PositiveIntegerField(default=0)
     # Seeds the stable shuffle of anonymous reasons, so order never reveals who wrote when.
     shuffle_seed = models.BigIntegerField(default=0, editable=False)
 
@@ -265,11 +271,23 @@ class Assessment(models.Model):
         self.finalised_at = None
         self.save(update_fields=["status", "finalised_at"])
 
+    @property
+    def has_room_link(self) -> bool:
+        return self.room_link_version > 0 or bool(self.room_token_hash)
+
+    @property
+    def room_token(self) -> str:
+        """The current room link's token ("" before one is made); the same every time."""
+        if not self.room_link_version:
+            return ""
+        return link_tokens.make_token(link_tokens.ROOM, self.code, self.room_link_version)
+
     def issue_room_token(self) -> str:
-        token = new_token()
-        self.room_token_hash = hash_token(token)
-        self.save(update_fields=["room_token_hash"])
-        return token
+        """A new room link; the previous one (derived or hashed) stops working."""
+        self.room_link_version += 1
+        self.room_token_hash = ""
+        self.save(update_fields=["room_link_version", "room_token_hash"])
+        return self.room_token
 
     @property
     def file_stem(self) -> str:
@@ -285,7 +303,8 @@ class ParticipantQuerySet(models.QuerySet["Participant"]):
 
 
 class Participant(models.Model):
-    """A stakeholder invited to a round. Reached through a personal link whose hash is kept."""
+    """A stakeholder invited to a round, reached through a personal link derived from a server
+    key and `link_version` (link_tokens.py): the same link every time it is shown or sent."""
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     assessment = models.ForeignKey(
@@ -296,7 +315,12 @@ class Participant(models.Model):
     )
     # Snapshot at invitation, so breakdowns and erasure never change a round's figures.
     sector = models.CharField(max_length=30)
-    token_hash = models.CharField(max_length=64, unique=True)
+    # Only for a link issued before links were derived from a key (then only its hash was kept):
+    # it keeps working beside the derived link until the link is revoked. Empty for new people.
+    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    # Revoking bumps it: every earlier link then gets the "revoked" page.
+    link_version = models.PositiveIntegerField(default=1)
+    # When the current link came into being (added to the round, or last revoked).
     token_issued_at = models.DateTimeField(default=timezone.now)
     invited_at = models.DateTimeField(null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
@@ -325,16 +349,25 @@ class Participant(models.Model):
     def __str__(self) -> str:
         return f"{self.stakeholder.name} in {self.assessment.title}"
 
-    def issue_token(self) -> str:
-        """Give the participant a new personal link; any earlier link stops working."""
+    @property
+    def link_token(self) -> str:
+        """The current personal link's token: the same each time until the link is revoked."""
+        return link_tokens.make_token(link_tokens.PERSONAL, self.code, self.link_version)
+
+    def revoke_link(self) -> None:
+        """Stop every earlier link (derived or hashed) working; `link_token` is then new."""
         if self.token_hash and self.pk:
             RevokedLink.objects.get_or_create(token_hash=self.token_hash, participant=self)
-        token = new_token()
-        self.token_hash = hash_token(token)
+        self.token_hash = None
+        self.link_version += 1
         self.token_issued_at = timezone.now()
         if self.pk:
-            self.save(update_fields=["token_hash", "token_issued_at"])
-        return token
+            self.save(update_fields=["token_hash", "link_version", "token_issued_at"])
+
+    def issue_token(self) -> str:
+        """Revoke the current link and return the new one."""
+        self.revoke_link()
+        return self.link_token
 
     @property
     def status_label(self) -> str:
@@ -350,7 +383,9 @@ class Participant(models.Model):
 
 
 class RevokedLink(models.Model):
-    """Hashes of links replaced by a re-issue, so an old link says "revoked" (410), not 404."""
+    """Hashes of revoked links from before derived links, so they say "revoked" (410), not 404.
+
+    A revoked derived link needs no row: its version is below the participant's."""
 
     token_hash = models.CharField(max_length=64, unique=True)
     participant = models.ForeignKey(
@@ -458,6 +493,9 @@ class AuditEvent(models.Model):
         PAPER_ENTRY = "paper-entry", _("Paper sheet entered on someone's behalf")
         LINK_ISSUED = "link-issued", _("Personal link issued")
         LINK_REISSUED = "link-reissued", _("Personal link re-issued")
+        LINK_SHOWN = "link-shown", _("Personal link shown")
+        LINK_REVOKED = "link-revoked", _("Personal link revoked")
+        SLIPS_PRINTED = "slips-printed", _("Invitation slips printed")
         INVITATION_SENT = "invitation-sent", _("Invitation sent")
         REMINDER_SENT = "reminder-sent", _("Reminder sent")
         EXPORTED = "exported", _("Data exported")

@@ -1,9 +1,12 @@
-"""Services for running a round: create it, add participants, issue links, invite and remind.
+"""Services for running a round: create it, add participants, show and revoke links, invite
+and remind.
 
 Every write is a typed, keyword-only function inside `transaction.atomic` that leaves an audit
-trail. Personal links are only ever known at the moment they are issued (only a hash is kept), so
-sending an invitation or a reminder issues a fresh link and revokes the previous one; the person's
-draft belongs to the participant, not to the link, so nothing they typed is lost.
+trail. A personal link is derived from a server key and the participant's link version
+(link_tokens.py), so an invitation, a reminder, a printed slip and the facilitator's "show link"
+all give the same link: a reminder never stops a link someone already has. Only revoking, an
+explicit act, changes it; the person's draft belongs to the participant, not to the link, so
+nothing they typed is lost either way.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from communities.models import Community, Stakeholder
 
-from .models import Assessment, AuditEvent, Participant, Rubric, audit, hash_token, new_token
+from .models import Assessment, AuditEvent, Participant, Rubric, audit
 
 if TYPE_CHECKING:
     from communities.models import User
@@ -106,8 +109,8 @@ def participants_add(
 ) -> list[Participant]:
     """Invite stakeholders of the round's community; people already in the round are skipped.
 
-    Each gets a link hash that is never shown: the facilitator issues the usable link (copy or
-    email) afterwards, which also records who issued it.
+    Each has a personal link from the start (derived, nothing stored); the facilitator sends
+    it afterwards, by email, a printed slip or a copied link.
     """
     if assessment.status not in (Assessment.Status.DRAFT, Assessment.Status.COLLECTING):
         raise RoundError(_("People can only be added before collection closes."))
@@ -117,7 +120,6 @@ def participants_add(
             assessment=assessment,
             stakeholder=s,
             sector=s.sector,
-            token_hash=hash_token(new_token()),
         )
         for s in stakeholders
         if s.community_id == assessment.community_id
@@ -137,32 +139,71 @@ def participants_add(
 
 
 @transaction.atomic
-def participant_issue_link(*, participant: Participant, by: User) -> str:
-    """A new personal link for one participant; any earlier link stops working (410)."""
-    reissue = participant.invited_at is not None or participant.revoked_links.exists()
-    token = participant.issue_token()
-    if participant.invited_at is None:
-        # "Copy link" means the facilitator sends it themselves: the person is now invited.
-        participant.invited_at = timezone.now()
-        participant.save(update_fields=["invited_at"])
-    verb = AuditEvent.Verb.LINK_REISSUED if reissue else AuditEvent.Verb.LINK_ISSUED
-    summary = (
-        _("%(user)s re-issued the personal link of %(name)s")
-        if reissue
-        else _("%(user)s issued a personal link for %(name)s")
-    )
+def participant_link_show(*, participant: Participant, by: User) -> str:
+    """The participant's current link, for the facilitator to copy; recorded, because a link
+    opens the person's own sheet."""
     audit(
-        verb=verb,
-        summary=summary % {"user": by, "name": participant.stakeholder.name},
+        verb=AuditEvent.Verb.LINK_SHOWN,
+        summary=_("%(user)s was shown the personal link of %(name)s")
+        % {"user": by, "name": participant.stakeholder.name},
         actor=by,
         assessment=participant.assessment,
         detail={"participant": str(participant.code)},
     )
-    return token
+    return participant.link_token
+
+
+@transaction.atomic
+def participant_mark_invited(*, participant: Participant, by: User) -> bool:
+    """The facilitator sent the link themselves (copied or on a slip). False if already so."""
+    _collecting_or_draft(participant.assessment)
+    if participant.invited_at is not None:
+        return False
+    participant.invited_at = timezone.now()
+    participant.save(update_fields=["invited_at"])
+    audit(
+        verb=AuditEvent.Verb.LINK_ISSUED,
+        summary=_("%(user)s sent %(name)s their personal link by hand")
+        % {"user": by, "name": participant.stakeholder.name},
+        actor=by,
+        assessment=participant.assessment,
+        detail={"participant": str(participant.code)},
+    )
+    return True
+
+
+@transaction.atomic
+def participant_link_revoke(*, participant: Participant, by: User) -> str:
+    """Stop the person's link (every copy of it: emails, slips) and return the new one."""
+    locked = Participant.objects.select_for_update().get(pk=participant.pk)
+    locked.revoke_link()
+    participant.link_version, participant.token_hash = locked.link_version, locked.token_hash
+    participant.token_issued_at = locked.token_issued_at
+    audit(
+        verb=AuditEvent.Verb.LINK_REVOKED,
+        summary=_("%(user)s revoked the personal link of %(name)s (a new one replaces it)")
+        % {"user": by, "name": participant.stakeholder.name},
+        actor=by,
+        assessment=participant.assessment,
+        detail={"participant": str(participant.code)},
+    )
+    return participant.link_token
+
+
+@transaction.atomic
+def slips_printed(*, assessment: Assessment, participants: list[Participant], by: User) -> None:
+    """Record that invitation slips (with the links on them) were printed, and for how many."""
+    audit(
+        verb=AuditEvent.Verb.SLIPS_PRINTED,
+        summary=_("%(user)s printed invitation slips for %(n)d people")
+        % {"user": by, "n": len(participants)},
+        actor=by,
+        assessment=assessment,
+    )
 
 
 def _send_sheet_email(
-    *, participant: Participant, token: str, template: str, connection: BaseEmailBackend
+    *, participant: Participant, template: str, connection: BaseEmailBackend
 ) -> None:
     assessment = participant.assessment
     context = {
@@ -172,7 +213,7 @@ def _send_sheet_email(
         "community": assessment.community,
         "focal_issue": assessment.focal_issue,
         "deadline": assessment.deadline,
-        "link": personal_link(token),
+        "link": personal_link(participant.link_token),
     }
     subject = render_to_string(f"assessments/email/{template}_subject.txt", context)
     body = render_to_string(f"assessments/email/{template}_body.txt", context)
@@ -193,7 +234,7 @@ def _collecting_or_draft(assessment: Assessment) -> None:
 def invitations_send(
     *, assessment: Assessment, participants: Iterable[Participant], by: User
 ) -> int:
-    """Email each participant (who has an address) a fresh personal link. Returns how many."""
+    """Email each participant (who has an address) their personal link. Returns how many."""
     _collecting_or_draft(assessment)
     connection = get_connection()
     sent = 0
@@ -201,10 +242,7 @@ def invitations_send(
     for participant in participants:
         if participant.assessment_id != assessment.pk or not participant.stakeholder.email:
             continue
-        token = participant.issue_token()
-        _send_sheet_email(
-            participant=participant, token=token, template="invitation", connection=connection
-        )
+        _send_sheet_email(participant=participant, template="invitation", connection=connection)
         participant.invited_at = now
         participant.save(update_fields=["invited_at"])
         audit(
@@ -227,7 +265,7 @@ class ReminderResult:
 
 @transaction.atomic
 def reminders_send(*, assessment: Assessment, by: User) -> ReminderResult:
-    """Remind everyone who has not submitted, in one go, each with a fresh link."""
+    """Remind everyone who has not submitted, in one go, with the same link as before."""
     if not assessment.is_collecting:
         raise RoundError(_("Reminders can only be sent while collection is open."))
     connection = get_connection()
@@ -240,10 +278,7 @@ def reminders_send(*, assessment: Assessment, by: User) -> ReminderResult:
         if not participant.stakeholder.email:
             without_email += 1
             continue
-        token = participant.issue_token()
-        _send_sheet_email(
-            participant=participant, token=token, template="reminder", connection=connection
-        )
+        _send_sheet_email(participant=participant, template="reminder", connection=connection)
         participant.reminded_at = now
         participant.invited_at = participant.invited_at or now
         participant.save(update_fields=["reminded_at", "invited_at"])

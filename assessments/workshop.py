@@ -343,10 +343,12 @@ def workshop_reveal(*, assessment: Assessment, revealed: bool) -> None:
 
 @transaction.atomic
 def room_link_issue(*, assessment: Assessment, by: Actor) -> str:
-    """A new read-only room link; any earlier room link stops working."""
+    """A new read-only room link; any earlier room link stops working. The room stays where it
+    is: only the link's own fields are written."""
     locked = _locked(assessment)
     token = locked.issue_room_token()
     assessment.room_token_hash = locked.room_token_hash
+    assessment.room_link_version = locked.room_link_version
     audit(
         verb=AuditEvent.Verb.LINK_ISSUED,
         summary=_("Read-only room link issued"),

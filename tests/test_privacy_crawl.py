@@ -41,8 +41,9 @@ EXCLUDED = {
     # Changes state or signs out; nothing to read.
     "logout",
 }
-# Pages that answer a POST with something worth reading.
-POST_PAGES = {"assessments:participant_link", "assessments:room_link"}
+# Pages that answer a POST with something worth reading (none now: the personal and room
+# links are shown by GET, so the crawl reads them as every other page).
+POST_PAGES: set[str] = set()
 # A cell that reads as a score ("Level 3", "3/5", "not sure"); bare digits are counts unless
 # several come together (a sheet has nine).
 LEVEL_CELL = re.compile(r"^level\s*[1-5]$|^[1-5]\s*/\s*5$|^not sure$", re.IGNORECASE)

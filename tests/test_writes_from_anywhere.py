@@ -32,7 +32,7 @@ from openpyxl import load_workbook
 
 from assessments.models import Assessment, Dimension, IndividualScore, Participant
 from assessments.privacy import stakeholder_erase
-from assessments.rounds import participant_issue_link
+from assessments.rounds import participant_link_revoke
 from communities.models import Community, Membership, Stakeholder, User
 from tests.assessments.test_pdf_reports import read, text_of
 from tests.factories import ParticipantFactory, StakeholderFactory, submit_sheet
@@ -345,7 +345,7 @@ def _late_reason_stored(participant: Participant) -> bool:
 
 
 def _reissue_with_the_service(participant: Participant, by: User) -> None:
-    participant_issue_link(participant=Participant.objects.get(pk=participant.pk), by=by)
+    participant_link_revoke(participant=Participant.objects.get(pk=participant.pk), by=by)
 
 
 def _reissue_with_the_model(participant: Participant, by: User) -> None:
@@ -364,7 +364,7 @@ def test_the_old_link_stops_on_the_next_request_after_a_reissue_in_a_shell(
     response = _visit(client, page, holder, holder.token)  # type: ignore[attr-defined]
     assert response.status_code == 410
     text = response.content.decode()
-    assert "replaced by a newer one" in text
+    assert "has been revoked" in text
     assert NAME not in text and MARKER not in text
     assert not _late_reason_stored(holder)
 
@@ -374,7 +374,7 @@ def test_the_new_link_of_a_reissue_in_a_shell_opens_the_sheet(
 ):  # type: ignore[no-untyped-def]
     client = Client()
     assert client.get(_sheet_url("sheet", holder.token)).status_code == 200  # type: ignore[attr-defined]
-    new = participant_issue_link(
+    new = participant_link_revoke(
         participant=Participant.objects.get(pk=holder.pk), by=facilitator_user
     )
     text = client.get(_sheet_url("sheet", new)).content.decode()

@@ -274,3 +274,31 @@ def rubric_handout_pdf(context: dict[str, Any]) -> bytes:
     rubric = context["rubric"]
     running = f"{rubric.name} ({rubric.version})"
     return render_pdf("assessments/pdf/rubric_handout.html", {"running_title": running, **context})
+
+
+# Invitation slips -------------------------------------------------------------------------------
+
+
+def invitation_slips_pdf(assessment: Assessment, slips: list[dict[str, Any]]) -> bytes:
+    """One slip per person (name, link, QR code, deadline), six to an A4 page, to cut out.
+
+    `slips`: dicts of name, organisation, link and qr (inline SVG from assessments.qr).
+    """
+    per_page = SLIPS_PER_ROW * SLIP_ROWS_PER_PAGE
+    pages = [
+        [slips[i : i + SLIPS_PER_ROW] for i in range(start, start + per_page, SLIPS_PER_ROW)]
+        for start in range(0, len(slips), per_page)
+    ]
+    return render_pdf(
+        "assessments/pdf/slips.html",
+        {
+            "assessment": assessment,
+            "community": assessment.community,
+            "focal_issue": assessment.focal_issue,
+            "pages": [[row for row in page if row] for page in pages],
+        },
+    )
+
+
+SLIPS_PER_ROW = 2
+SLIP_ROWS_PER_PAGE = 3

@@ -10,9 +10,9 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -23,16 +23,21 @@ from smm_site.rows import row_url, with_links
 from ..forms.rounds import ParticipantsAddForm, RoundForm, StakeholderFilterForm
 from ..forms.scoring import PaperSheetForm
 from ..models import Assessment, Participant, TransitionError
+from ..qr import qr_svg
+from ..reports.pdf import invitation_slips_pdf
 from ..rounds import (
     RoundError,
     invitations_send,
-    participant_issue_link,
+    participant_link_show,
+    participant_mark_invited,
     participants_add,
     personal_link,
     reminders_send,
     round_create,
     round_move,
+    slips_printed,
 )
+from ..rounds import participant_link_revoke as participant_link_revoke_service
 from ..scoring import CollectionClosed, PaperEntryRefused, paper_sheet_enter
 
 
@@ -209,26 +214,117 @@ def round_participants_add(request: HttpRequest, code: UUID) -> HttpResponse:
 
 @never_cache
 @login_required
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def participant_link(request: HttpRequest, code: UUID, participant: UUID) -> HttpResponse:
-    """Issue (or re-issue) a personal link and show it once; it is not kept anywhere."""
+    """The person's personal link, to copy or print, as often as needed (it stays the same).
+
+    POST: "I have sent it", which marks the person invited.
+    """
     assessment = get_assessment_for(request, code, write=True)
     person = _participant_of(assessment, participant)
-    if assessment.status not in (Assessment.Status.DRAFT, Assessment.Status.COLLECTING):
-        messages.error(request, _("Links can only be issued before collection closes."))
-        return HttpResponseRedirect(assessment.get_absolute_url(), status=303)
-    reissue = person.invited_at is not None or person.revoked_links.exists()
-    token = participant_issue_link(participant=person, by=request.user)  # type: ignore[arg-type]
+    if request.method == "POST":
+        try:
+            marked = participant_mark_invited(participant=person, by=request.user)  # type: ignore[arg-type]
+        except RoundError as error:
+            messages.error(request, str(error))
+        else:
+            if marked:
+                messages.success(
+                    request,
+                    _("%(name)s is marked as invited.") % {"name": person.stakeholder.name},
+                )
+        return HttpResponseRedirect(
+            reverse(
+                "assessments:participant_link", kwargs={"code": code, "participant": participant}
+            ),
+            status=303,
+        )
+    link = personal_link(participant_link_show(participant=person, by=request.user))  # type: ignore[arg-type]
     return render(
         request,
         "assessments/rounds/link.html",
         {
             "assessment": assessment,
             "person": person,
-            "link": personal_link(token),
-            "reissue": reissue,
+            "link": link,
+            "qr": qr_svg(
+                link,
+                title=_("QR code of the personal link of %(name)s")
+                % {"name": person.stakeholder.name},
+            ),
+            "can_invite": assessment.status
+            in (Assessment.Status.DRAFT, Assessment.Status.COLLECTING),
+            "Status": Assessment.Status,
         },
     )
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def participant_link_revoke(request: HttpRequest, code: UUID, participant: UUID) -> HttpResponse:
+    """Revoke a link: a page that says who is cut off, then the POST that does it."""
+    assessment = get_assessment_for(request, code, write=True)
+    person = _participant_of(assessment, participant)
+    if request.method == "POST":
+        participant_link_revoke_service(participant=person, by=request.user)  # type: ignore[arg-type]
+        messages.success(
+            request,
+            _(
+                "The earlier link of %(name)s no longer works. This is their new link: send it to "
+                "them. Anything they saved is kept."
+            )
+            % {"name": person.stakeholder.name},
+        )
+        return HttpResponseRedirect(
+            reverse(
+                "assessments:participant_link", kwargs={"code": code, "participant": participant}
+            ),
+            status=303,
+        )
+    return render(
+        request, "assessments/rounds/link_revoke.html", {"assessment": assessment, "person": person}
+    )
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def round_slips(request: HttpRequest, code: UUID) -> HttpResponse:
+    """Printable invitation slips (PDF): everyone in the round, or one person (?participant=)."""
+    assessment = get_assessment_for(request, code, write=True, related=("community", "focal_issue"))
+    people = assessment.participants.select_related("stakeholder__organisation").filter(
+        stakeholder__erased_at__isnull=True
+    )
+    one = request.GET.get("participant")
+    if one is not None:
+        try:
+            people = people.filter(code=UUID(one))
+        except ValueError:
+            return HttpResponseBadRequest(_("That is not a participant's reference."))
+    elif request.GET.get("who") == "pending":
+        people = people.filter(submitted_at__isnull=True)
+    chosen = list(people)
+    if not chosen:
+        messages.error(request, _("There is nobody to print a slip for."))
+        return HttpResponseRedirect(assessment.get_absolute_url(), status=303)
+    slips_printed(assessment=assessment, participants=chosen, by=request.user)  # type: ignore[arg-type]
+    slips = []
+    for person in chosen:
+        link = personal_link(person.link_token)
+        slips.append(
+            {
+                "name": person.stakeholder.name,
+                "organisation": person.stakeholder.organisation.name
+                if person.stakeholder.organisation
+                else "",
+                "link": link,
+                "qr": qr_svg(link, title=_("QR code of the personal link")),
+            }
+        )
+    response = HttpResponse(invitation_slips_pdf(assessment, slips), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{assessment.file_stem}-slips.pdf"'
+    return response
 
 
 @login_required
@@ -348,6 +444,12 @@ urlpatterns = [
         participant_link,
         name="participant_link",
     ),
+    path(
+        "rounds/<uuid:code>/participants/<uuid:participant>/link/revoke/",
+        participant_link_revoke,
+        name="participant_link_revoke",
+    ),
+    path("rounds/<uuid:code>/slips.pdf", round_slips, name="round_slips"),
     path(
         "rounds/<uuid:code>/participants/<uuid:participant>/paper/",
         paper_sheet,

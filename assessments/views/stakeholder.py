@@ -23,7 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ..forms.scoring import NOT_SURE, DimensionScoreForm
-from ..links import LinkError, participant_for_token
+from ..links import LinkError, error_context, participant_for_token
 from ..models import Dimension, IndividualScore, LevelDescriptor, Participant
 from ..scoring import CollectionClosed, score_autosave, sheet_submit
 from ..sheet import DimensionState, rubric_dimensions, rubric_part
@@ -49,7 +49,7 @@ def _link_error(request: HttpRequest, error: LinkError) -> HttpResponse:
     return render(
         request,
         "assessments/stakeholder/link_error.html",
-        {"error": error, "status": error.status},
+        error_context(error),
         status=error.status,
     )
 

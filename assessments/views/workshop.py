@@ -32,15 +32,16 @@ from ..forms.workshop import (
     ReopenForm,
     RevealForm,
 )
-from ..links import LinkError, check_rate_limit, participant_for_token
-from ..models import (
-    Assessment,
-    ConsensusScore,
-    Dimension,
-    Participant,
-    PriorityAction,
-    hash_token,
+from ..links import (
+    LinkError,
+    check_rate_limit,
+    error_context,
+    participant_for_token,
+    resolve_token,
+    round_for_room_token,
 )
+from ..models import Assessment, ConsensusScore, Dimension, PriorityAction, hash_token
+from ..qr import qr_svg
 
 TEMPLATE_DIR = "assessments/workshop"
 
@@ -91,7 +92,6 @@ def _presenter_context(
     *,
     form: ConsensusForm | None = None,
     conflict: dict[str, Any] | None = None,
-    room_link: str = "",
 ) -> dict[str, Any]:
     try:
         row = services.presenter_row(assessment, number)
@@ -122,7 +122,6 @@ def _presenter_context(
         "editable": editable,
         "form": form,
         "conflict": conflict,
-        "room_link": room_link,
         "submitted": services.submitted_count(assessment),
         "min_group": MIN_GROUP_SIZE,
     }
@@ -229,18 +228,60 @@ def consensus_record(request: HttpRequest, code: UUID, number: int) -> HttpRespo
     return redirect("assessments:presenter", code=assessment.code, number=number)
 
 
+def _back_number(request: HttpRequest, assessment: Assessment) -> int:
+    """The dimension the presenter came from (?from=), so that going back returns there; the
+    room's own dimension when absent or not a dimension of this round."""
+    posted = request.POST.get("from") or request.GET.get("from") or ""
+    numbers = [n for n, _name in _dimension_choices(assessment)]
+    if posted.isascii() and posted.isdigit() and len(posted) < 4 and int(posted) in numbers:
+        return int(posted)
+    return assessment.current_dimension
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def room_link(request: HttpRequest, code: UUID) -> HttpResponse:
+    """The read-only room link as a large QR code for the projector; POST makes a new one.
+
+    Neither showing nor making it moves the room: the room's current dimension and reveal are
+    left as they are, and "back" returns to the dimension the presenter was on.
+    """
     assessment = _round(request, code)
-    try:
-        token = services.room_link_issue(assessment=assessment, by=request.user)
-    except services.WorkshopError as error:
-        return _refused(request, assessment, error)
-    link = request.build_absolute_uri(reverse("assessments:room", kwargs={"token": token}))
-    number = assessment.current_dimension
-    # Shown once, straight away: only its hash is stored.
-    return _presenter_page(request, assessment, number, room_link=link)
+    back = _back_number(request, assessment)
+    if request.method == "POST":
+        try:
+            services.room_link_issue(assessment=assessment, by=request.user)
+        except services.WorkshopError as error:
+            return _refused(request, assessment, error)
+        url = reverse("assessments:room_link", kwargs={"code": assessment.code})
+        return redirect(f"{url}?from={back}", permanent=False)
+    link = ""
+    qr = ""
+    if assessment.room_token:
+        link = request.build_absolute_uri(
+            reverse("assessments:room", kwargs={"token": assessment.room_token})
+        )
+        qr = qr_svg(
+            link,
+            title=_("QR code of the room link"),
+            module_px=14,
+            css_class="room-qr mw-100 h-auto",
+        )
+    response = render(
+        request,
+        f"{TEMPLATE_DIR}/room_link.html",
+        {
+            "assessment": assessment,
+            "link": link,
+            "qr": qr,
+            "back": back,
+            # A room link from before links were derived: only its hash was kept.
+            "unshowable": not link and assessment.has_room_link,
+            "editable": assessment.status == Assessment.Status.WORKSHOP,
+        },
+    )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 # --- follow-along ----------------------------------------------------------------------------
@@ -273,26 +314,28 @@ FOLLOW_SESSION_KEY = "workshop-follow"
 ROOM_SESSION_KEY = "workshop-room"
 
 
-def _link_error(request: HttpRequest, message: str, status: int) -> HttpResponse:
-    return render(request, f"{TEMPLATE_DIR}/link_error.html", {"message": message}, status=status)
+def _link_error(
+    request: HttpRequest, message: str, status: int, *, context: dict[str, Any] | None = None
+) -> HttpResponse:
+    return render(
+        request,
+        f"{TEMPLATE_DIR}/link_error.html",
+        {**(context or {}), "message": message},
+        status=status,
+    )
 
 
 @require_safe
 def follow(request: HttpRequest, token: str) -> HttpResponse:
     token_hash = hash_token(token)
-    participant = None
-    if request.session.get(FOLLOW_SESSION_KEY) == token_hash:
-        participant = (
-            Participant.objects.select_related("assessment__community", "assessment__rubric")
-            .filter(token_hash=token_hash, stakeholder__erased_at__isnull=True)
-            .first()
-        )
-    if participant is None:
-        try:
+    try:
+        if request.session.get(FOLLOW_SESSION_KEY) == token_hash:
+            participant = resolve_token(token)  # checked (rate limited) earlier in this session
+        else:
             participant = participant_for_token(request, token)
-        except LinkError as error:
-            return _link_error(request, error.message, error.status)
-        request.session[FOLLOW_SESSION_KEY] = token_hash
+    except LinkError as error:
+        return _link_error(request, error.message, error.status, context=error_context(error))
+    request.session[FOLLOW_SESSION_KEY] = token_hash
     return _live(request, participant.assessment, heading=_("Follow the workshop"))
 
 
@@ -304,12 +347,7 @@ def room(request: HttpRequest, token: str) -> HttpResponse:
             check_rate_limit(request, "room")
         except LinkError as error:
             return _link_error(request, error.message, error.status)
-    assessment = (
-        Assessment.objects.select_related("community", "rubric")
-        .filter(room_token_hash=token_hash)
-        .exclude(room_token_hash="")
-        .first()
-    )
+    assessment = round_for_room_token(token)
     if assessment is None:
         return _link_error(
             request, _("We could not find this room link. Ask the facilitator for a new one."), 404

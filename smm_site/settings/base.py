@@ -253,6 +253,11 @@ SMM_TRUSTED_PROXIES = [ip_network(entry, strict=False) for entry in env_list("SM
 
 # Personal-link lookups per client IP per minute before we answer 429.
 SMM_TOKEN_LOOKUPS_PER_MINUTE = int(os.environ.get("SMM_TOKEN_LOOKUPS_PER_MINUTE", "120"))
+# Personal and room links are an HMAC under this key (assessments/link_tokens.py), so they can be
+# shown again. Empty: derived from SECRET_KEY with a salt of its own. Links made under an older
+# key keep working while it is listed in SMM_LINK_KEY_FALLBACKS (comma-separated).
+SMM_LINK_KEY = os.environ.get("SMM_LINK_KEY", "")
+SMM_LINK_KEY_FALLBACKS = env_list("SMM_LINK_KEY_FALLBACKS")
 SMM_NEXT_REVIEW_MONTHS = 18
 
 # Logs go to stdout (gunicorn, systemd and containers collect them from there). Every record

@@ -234,8 +234,8 @@ def test_next_step_event_shows_the_change_without_a_hidden_details_note(  # type
 def test_events_written_by_the_real_services_render_readably(  # type: ignore[no-untyped-def]
     facilitator, url, assessment, participant, facilitator_user
 ) -> None:
-    """The shapes other services write (consensus before/after, finalise, reopen, link
-    re-issue) come out readable, and no private score appears."""
+    """The shapes other services write (consensus before/after, finalise, reopen, link shown
+    and revoked) come out readable, and no private score (nor the link) appears."""
     import datetime
 
     rounds = pytest.importorskip("assessments.rounds")
@@ -243,7 +243,8 @@ def test_events_written_by_the_real_services_render_readably(  # type: ignore[no
     from tests.factories import submit_sheet
 
     submit_sheet(participant, [5] * 9, ["PRIVATE-MARKER"] * 9)
-    rounds.participant_issue_link(participant=participant, by=facilitator_user)
+    rounds.participant_link_show(participant=participant, by=facilitator_user)
+    rounds.participant_link_revoke(participant=participant, by=facilitator_user)
     assessment.status = assessment.Status.WORKSHOP
     assessment.save()
     dimensions = list(assessment.rubric.dimensions.all())
@@ -273,6 +274,7 @@ def test_events_written_by_the_real_services_render_readably(  # type: ignore[no
     text = facilitator.get(url).content.decode()
     assert "First view" in text and "Second view" in text and "Police disagreed" in text
     assert "Wrong date" in text and "2027-06-01" in text
-    assert "Personal link re-issued" in text or "Personal link issued" in text
+    assert "Personal link shown" in text and "Personal link revoked" in text
+    assert participant.link_token not in text
     assert "PRIVATE-MARKER" not in text
     assert "Some technical details of this entry are not shown." not in text

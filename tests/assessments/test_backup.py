@@ -279,8 +279,13 @@ def test_export_is_valid_json_on_standard_output(capsys) -> None:  # type: ignor
     data = json.loads(capsys.readouterr().out)
     assert data["community"]["slug"] == "restoreton"
     assert len(data["rounds"]) == 2
-    # Only link hashes, never a plain link.
-    assert all(len(p["token_hash"]) == 64 for p in data["participants"])
+    # Links made before derived links only as hashes; derived ones as their version: never a
+    # plain link.
+    assert all(p["token_hash"] is None or len(p["token_hash"]) == 64 for p in data["participants"])
+    assert all(isinstance(p["link_version"], int) for p in data["participants"])
+    tokens = [p.link_token for p in Participant.objects.all()]
+    out = json.dumps(data)
+    assert tokens and not any(token in out for token in tokens)
 
 
 def test_export_of_unknown_community_fails_clearly() -> None:

@@ -179,7 +179,7 @@ def test_revoked_link_410(anonymous, participant):
     participant.issue_token()
     response = anonymous.get(my_sheet(old))
     assert response.status_code == 410
-    assert "replaced by a newer one" in response.content.decode()
+    assert "has been revoked" in response.content.decode()
 
 
 def test_unknown_link_404(anonymous, db):

@@ -53,14 +53,14 @@ def test_a_stakeholder_opening_their_link_shows_at_once(facilitator, assessment)
 
 def test_a_facilitators_change_shows_at_once(facilitator, assessment):
     participant = ParticipantFactory(assessment=assessment, invited_at=None)
-    assert "Get link" in facilitator.get(_round(assessment)).content.decode()
+    assert "Not yet invited" in facilitator.get(_round(assessment)).content.decode()
     url = reverse(
         "assessments:participant_link",
         kwargs={"code": assessment.code, "participant": participant.code},
     )
-    assert facilitator.post(url).status_code == 200
+    assert facilitator.post(url).status_code == 303  # "I have sent them this link"
     html = facilitator.get(_round(assessment)).content.decode()
-    assert "Re-issue link" in html and "Get link" not in html
+    assert "Not yet invited" not in html and "Invited" in html
 
 
 def test_each_user_gets_their_own_part(
@@ -69,10 +69,10 @@ def test_each_user_gets_their_own_part(
     participant = ParticipantFactory(assessment=assessment)
     name = participant.stakeholder.name
     html = facilitator.get(_round(assessment)).content.decode()
-    assert "Re-issue link" in html and name in html
+    assert "Show link" in html and name in html
     # Read-only and counts only for the evaluator: no action, nobody's name.
     html = evaluator.get(_round(assessment)).content.decode()
-    assert "1 people" in html and "Re-issue link" not in html and "Next step" not in html
+    assert "1 people" in html and "Show link" not in html and "Next step" not in html
     assert name not in html
     assert other_facilitator.get(_round(assessment)).status_code == 404
-    assert "Re-issue link" in admin.get(_round(assessment)).content.decode()
+    assert "Show link" in admin.get(_round(assessment)).content.decode()

@@ -18,9 +18,7 @@ from assessments.models import (
     AuditEvent,
     IndividualScore,
     Participant,
-    RevokedLink,
     Rubric,
-    hash_token,
 )
 from communities.models import FocalIssue, Sector
 from tests.factories import (
@@ -138,7 +136,7 @@ def test_round_page_roles(request, persona, participant):
         assert ("Invited" in html) == shown
         assert "1 people · 1 invited" in html
         assert ("Close collection" in html) == (persona in ("facilitator", "admin"))
-        assert ("Re-issue link" in html) == (persona in ("facilitator", "admin"))
+        assert ("Show link" in html) == (persona in ("facilitator", "admin"))
 
 
 def test_stakeholder_link_does_not_open_the_round_page(participant):
@@ -312,103 +310,7 @@ def test_participant_picker_roles(request, persona, assessment, community):
     assert assessment.participants.exists() == (persona in ("facilitator", "admin"))
 
 
-# --- links -----------------------------------------------------------------------------
-
-
-def _link_from(html: str) -> str:
-    match = re.search(r'value="(https?://[^"]+/s/([^"/]+)/)"', html)
-    assert match, html
-    return match.group(2)
-
-
-def test_issue_and_reissue_link_shows_it_once_and_revokes_the_old(
-    facilitator, anonymous, participant, settings
-):
-    settings.SITE_URL = "https://smm.example.org"
-    url = round_url(participant.assessment, "participant_link", participant=participant.code)
-    response = facilitator.post(url)
-    assert response.status_code == 200
-    assert (
-        response["Cache-Control"].startswith("max-age=0") or "no-store" in response["Cache-Control"]
-    )
-    html = response.content.decode()
-    assert "https://smm.example.org/s/" in html
-    assert "Copy link" in html
-    first = _link_from(html)
-    participant.refresh_from_db()
-    assert participant.token_hash == hash_token(first)
-    assert len(first) >= 43  # 256 bits, base64url
-    assert anonymous.get(reverse("assessments:sheet", kwargs={"token": first})).status_code == 200
-    assert (
-        anonymous.get(reverse("assessments:sheet", kwargs={"token": participant.token})).status_code
-        == 410
-    )
-
-    second = _link_from(facilitator.post(url).content.decode())
-    assert second != first
-    assert anonymous.get(reverse("assessments:sheet", kwargs={"token": first})).status_code == 410
-    assert RevokedLink.objects.filter(token_hash=hash_token(first)).exists()
-    assert (
-        AuditEvent.objects.filter(verb="link-reissued").count() == 2
-    )  # factory participants count as invited
-    # The link page is never reachable by GET (a link is shown only at issue time).
-    assert facilitator.get(url).status_code == 405
-
-
-def test_first_link_of_a_new_participant_is_audited_as_issued(facilitator, assessment, community):
-    person = StakeholderFactory(community=community)
-    facilitator.post(
-        round_url(assessment, "participants_add"), {"stakeholders": [str(person.code)]}
-    )
-    p = assessment.participants.get()
-    facilitator.post(round_url(assessment, "participant_link", participant=p.code))
-    assert AuditEvent.objects.filter(verb="link-issued").count() == 1
-    facilitator.post(round_url(assessment, "participant_link", participant=p.code))
-    assert AuditEvent.objects.filter(verb="link-reissued").count() == 1
-
-
-@pytest.mark.parametrize("persona", ALL)
-def test_link_issue_roles(request, persona, participant):
-    client = request.getfixturevalue(persona)
-    before = participant.token_hash
-    response = client.post(
-        round_url(participant.assessment, "participant_link", participant=participant.code)
-    )
-    assert response.status_code == expected(persona, write=True)
-    participant.refresh_from_db()
-    assert (participant.token_hash != before) == (persona in ("facilitator", "admin"))
-
-
-def test_link_of_participant_in_another_round_is_404(
-    facilitator, assessment, other_round_participant, community
-):
-    same_community_other_round = AssessmentFactory(
-        community=community, focal_issue=community.current_focal_issue
-    )
-    stray = ParticipantFactory(assessment=same_community_other_round)
-    assert (
-        facilitator.post(
-            round_url(assessment, "participant_link", participant=stray.code)
-        ).status_code
-        == 404
-    )
-    assert (
-        facilitator.post(
-            round_url(assessment, "participant_link", participant=other_round_participant.code)
-        ).status_code
-        == 404
-    )
-
-
-def test_no_links_after_collection_closes(facilitator, participant):
-    participant.assessment.close_collection()
-    before = participant.token_hash
-    response = facilitator.post(
-        round_url(participant.assessment, "participant_link", participant=participant.code)
-    )
-    assert response.status_code == 303
-    participant.refresh_from_db()
-    assert participant.token_hash == before
+# --- links: tests/assessments/test_links.py ----------------------------------------
 
 
 # --- invitations and reminders --------------------------------------------------------
@@ -440,10 +342,11 @@ def test_invitations_email_link_focal_issue_and_deadline(
     # Everyone with an address is now invited: a second click sends nothing.
     facilitator.post(round_url(assessment, "round_invite"))
     assert len(mail.outbox) == 1
-    # One person again, on purpose: a new link, the old one revoked.
+    # One person again, on purpose: the same link again, which still works.
     facilitator.post(round_url(assessment, "round_invite"), {"participant": str(p.code)})
     assert len(mail.outbox) == 2
-    assert anonymous.get(reverse("assessments:sheet", kwargs={"token": token})).status_code == 410
+    assert f"/s/{token}/" in mail.outbox[1].body
+    assert anonymous.get(reverse("assessments:sheet", kwargs={"token": token})).status_code == 200
 
 
 def test_invite_bad_participant_is_a_message(facilitator, assessment):

@@ -53,14 +53,14 @@ def test_closing_collection_through_the_app_shows_at_once(facilitator, participa
     assert "hx-post" not in html and html.count("<fieldset disabled>") == 9
 
 
-def test_a_reissued_link_stops_at_once(facilitator, participant):
+def test_a_revoked_link_stops_at_once(facilitator, participant):
     old = participant.token
     assert Client().get(sheet_url(old)).status_code == 200  # kept
     url = reverse(
-        "assessments:participant_link",
+        "assessments:participant_link_revoke",
         kwargs={"code": participant.assessment.code, "participant": participant.code},
     )
-    assert facilitator.post(url).status_code == 200
+    assert facilitator.post(url).status_code == 303
     assert Client().get(sheet_url(old)).status_code == 410
 
 

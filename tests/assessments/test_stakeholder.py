@@ -122,7 +122,7 @@ def test_revoked_token_is_410_and_the_new_one_works(anonymous, participant):
     new = participant.issue_token()
     response = anonymous.get(sheet_url(old))
     assert response.status_code == 410
-    assert "Ask your facilitator for a new link" in response.content.decode()
+    assert "This link has been revoked" in response.content.decode()
     # Autosave through the old link is refused too, and stores nothing.
     dim = dims(participant)[0]
     response = anonymous.post(save_url(old), {"dimension": dim.pk, "level": "3"}, **HTMX)

@@ -282,8 +282,13 @@ def test_an_unknown_or_replaced_room_link_is_not_found(anonymous, workshop_round
 def test_rounds_without_a_room_link_cannot_be_reached_with_an_empty_token(
     anonymous, workshop_round
 ):
-    assert workshop_round.room_token_hash == ""
+    assert not workshop_round.has_room_link and workshop_round.room_token == ""
     assert anonymous.get("/room/%20/").status_code == 404
+    # Nor with a derived link of version 0 (no room link yet), were one ever made.
+    from assessments import link_tokens
+
+    unissued = link_tokens.make_token(link_tokens.ROOM, workshop_round.code, 0)
+    assert anonymous.get(reverse("assessments:room", args=[unissued])).status_code == 404
 
 
 def test_consensus_score_is_shown_to_the_room_once_agreed(anonymous, workshop_round):

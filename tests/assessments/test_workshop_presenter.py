@@ -167,7 +167,7 @@ def test_evaluator_cannot_record(evaluator, workshop_round):
     workshop_round.refresh_from_db()
     assert not ConsensusScore.objects.exists()
     assert (workshop_round.current_dimension, workshop_round.spread_revealed) == (1, False)
-    assert workshop_round.room_token_hash == ""
+    assert not workshop_round.has_room_link
 
 
 def test_other_facilitator_cannot_record(other_facilitator, workshop_round):
@@ -212,15 +212,20 @@ def test_a_stale_version_after_an_edit_is_also_a_conflict(facilitator, workshop_
     assert ConsensusScore.objects.get().reason == "Stored"
 
 
-def test_room_link_is_shown_once_and_only_its_hash_is_kept(facilitator, workshop_round):
-    response = facilitator.post(url("room_link", workshop_round))
-    assert response.status_code == 200
-    link = response.context["room_link"]
+def test_room_link_is_shown_as_a_qr_code_and_nothing_secret_is_stored(facilitator, workshop_round):
+    response = facilitator.post(url("room_link", workshop_round), {"from": "4"})
+    assert response.status_code == 302
+    assert response["Location"].endswith("?from=4")
+    page = facilitator.get(response["Location"])
+    link = page.context["link"]
     token = link.rstrip("/").rsplit("/", 1)[1]
     workshop_round.refresh_from_db()
-    assert workshop_round.room_token_hash and token not in workshop_round.room_token_hash
+    assert workshop_round.room_token_hash == "" and workshop_round.room_link_version == 1
+    assert 'class="room-qr' in page.content.decode() and link in page.content.decode()
+    # Shown again, the same link.
+    assert facilitator.get(url("room_link", workshop_round)).context["link"] == link
+    assert token == workshop_round.room_token
     assert facilitator.get(link).status_code == 200
-    assert link not in facilitator.get(url("presenter", workshop_round, number=1)).content.decode()
 
 
 def test_presenter_query_count_does_not_grow_with_participants(facilitator, assessment):
