@@ -272,7 +272,7 @@ def test_the_whole_journey(  # type: ignore[no-untyped-def]
 
     links: dict[str, str] = {}
     for index, (name, _org, _sector) in enumerate(PEOPLE):
-        fac.get_by_role("button", name=f"Get link – {name}").click()
+        fac.get_by_role("link", name=f"Show link – {name}").click()
         expect(fac.get_by_role("heading", name=f"Personal link for {name}")).to_be_visible()
         fac.get_by_role("button", name="Copy link").click()
         expect(fac.locator("#copy-status")).to_have_text("Copied")
