@@ -132,6 +132,8 @@ def radar_svg(report: RoundReport, *, small: bool = False) -> str:
         },
         size=300 if small else 400,
         pad_x=30 if small else 70,
+        # The pack's is drawn in half a page's width, at about 0.9 of its size.
+        font=14 if small else svg.FONT,
     )
 
 
@@ -200,11 +202,14 @@ def heatmap_figure(data: Overview) -> Figure:
 
 
 def heatmap_svg(data: Overview) -> str:
+    """The pack's heatmap: columns headed by the dimensions' numbers, their names in a key (at
+    9 pt nine names do not fit side by side)."""
     return svg.heatmap_svg(
         [line.community.name for line in data.lines],
-        [d.name for d in data.dimensions],
+        [str(d.number) for d in data.dimensions],
         [line.levels for line in data.lines],
         title=_("Agreed levels by community and dimension"),
+        key=[f"{d.number} {d.name}" for d in data.dimensions],
     )
 
 

@@ -105,7 +105,9 @@ def radar_point(
 DIGIT_EM = 0.636
 BOLD_DIGIT_EM = 0.696
 DASH_EM = 0.5  # "–" in both weights
-AXIS_FONT = 10.5
+# Text in px of the SVG: at least 12 where a chart is drawn at its own width (9 pt, the smallest
+# text in any of our PDFs), more where it is drawn smaller.
+FONT = 12.0
 SWATCH = {AGREED: "#6d9e93", BAND: "#b2d4cb"}  # at 60 % over white
 
 
@@ -119,16 +121,17 @@ def _path(coords: Sequence[tuple[float, float]]) -> str:
     )
 
 
-def _axis_label(x: float, y: float, label: str, *, cx: float) -> list[str]:
+def _axis_label(x: float, y: float, label: str, *, cx: float, font: float) -> list[str]:
     side = "middle" if abs(x - cx) < 8 else ("start" if x > cx else "end")
     if label.isdigit():  # placed by its width, not anchored (see above)
-        width = len(label) * DIGIT_EM * AXIS_FONT
+        width = len(label) * DIGIT_EM * font
         shift = {"middle": width / 2, "start": 0.0, "end": width}[side]
-        return [text(x - shift, y + 3, label, font_size=AXIS_FONT, fill=INK)]
+        return [text(x - shift, y + font / 3, label, font_size=font, fill=INK)]
     lines = wrap(label, 16)
-    top = y - (len(lines) - 1) * 6 + 3
+    line_height = font * 1.15
+    top = y - (len(lines) - 1) * line_height / 2 + font / 3
     return [
-        text(x, top + n * 12, line, font_size=AXIS_FONT, fill=INK, text_anchor=side)
+        text(x, top + n * line_height, line, font_size=font, fill=INK, text_anchor=side)
         for n, line in enumerate(lines)
     ]
 
@@ -141,6 +144,7 @@ def radar_svg(
     legend: dict[str, str],
     size: float = 400,
     pad_x: float = 70,
+    font: float = FONT,
 ) -> str:
     """Agreed levels as a filled polygon, the private range as a band, the previous round as a
     dashed outline. `legend` maps "agreed"/"range"/"previous" to translated labels. Axes
@@ -165,7 +169,7 @@ def radar_svg(
     body = [element("path", d=grid, fill="none", stroke=GRID, stroke_width=0.8)]
     for level in LEVELS:  # level numbers up the first spoke
         x, y = radar_point(0, count, level, cx=cx, cy=cy, radius=radius)
-        body.append(text(x + 4, y + 3, str(level), font_size=9, fill=MUTED))
+        body.append(text(x + 4, y + font / 3, str(level), font_size=font, fill=MUTED))
     keys: list[tuple[str, str]] = [("agreed", legend.get("agreed", "Agreed"))]
     if (
         series.low is not None
@@ -219,9 +223,11 @@ def radar_svg(
     )
     if dots:
         body.append(element("path", d=dots, fill=AGREED))
-    for i, label in enumerate(labels):  # axis labels, outside the rings
-        x, y = radar_point(i, count, LEVELS[-1] + 0.55, cx=cx, cy=cy, radius=radius)
-        body.extend(_axis_label(x, y, label, cx=cx))
+    # Axis labels outside the rings, clear of the level numbers whatever the text size.
+    outside = LEVELS[-1] * (1 + (6 + font) / radius)
+    for i, label in enumerate(labels):
+        x, y = radar_point(i, count, outside, cx=cx, cy=cy, radius=radius)
+        body.extend(_axis_label(x, y, label, cx=cx, font=font))
     ly, x = size + 14, pad_x  # the legend
     for key, label in keys:
         if key == "previous":
@@ -240,14 +246,14 @@ def radar_svg(
         else:
             colour = SWATCH[AGREED if key == "agreed" else BAND]
             body.append(element("rect", x=x, y=ly - 6, width=18.0, height=12.0, fill=colour))
-        body.append(text(x + 24, ly + 4, label, font_size=AXIS_FONT, fill=INK))
-        x += 34 + 6.2 * len(label)
+        body.append(text(x + 24, ly + font / 3, label, font_size=font, fill=INK))
+        x += 34 + 0.6 * font * len(label)
     return svg_document(size + 2 * pad_x, size + 28, "".join(body), title=title)
 
 
 # Heatmap --------------------------------------------------------------------------------------
 
-ROW_LABEL_CHARS = 24  # about what fits in the heatmap's label column at 10 px
+ROW_LABEL_CHARS = 20  # about what fits in the heatmap's label column
 
 
 def heatmap_svg(
@@ -257,28 +263,32 @@ def heatmap_svg(
     *,
     title: str,
     width: float = 680,
+    key: Sequence[str] = (),
 ) -> str:
     """Rows × columns of levels 1–5, each cell coloured and labelled with its number; nothing
     anchored (see above): headings and names start at the left of their column, a long name
-    shortened (the pack has it in full in its contents)."""
+    shortened (the pack has it in full in its contents). `key`: what short headings stand for,
+    written under the chart."""
     if len(values) != len(rows) or any(len(row) != len(columns) for row in values):
         raise ValueError("values must be len(rows) × len(columns)")
-    label_width, header_height, cell_h = 150.0, 70.0, 22.0
+    label_width, cell_h, line_height = 150.0, 22.0, FONT * 1.1
     cell_w = (width - label_width) / max(len(columns), 1)
     tile_w, tile_h = _num(cell_w - 2), _num(cell_h - 2)
-    height = header_height + cell_h * len(rows) + 34
+    headings = [wrap(column, max(5, int(cell_w / (FONT * 0.6))))[:6] for column in columns]
+    header_height = 8 + line_height * max((len(h) for h in headings), default=1)
+    key_lines = wrap(" · ".join(key), int(width / (FONT * 0.6))) if key else []
+    height = header_height + cell_h * len(rows) + 34 + line_height * len(key_lines)
     body: list[str] = []
-    for j, column in enumerate(columns):
+    for j, heading in enumerate(headings):
         x = label_width + cell_w * j + 2
-        heading = wrap(column, max(6, int(cell_w / 5.2)))[:5]
         for n, words in enumerate(heading):
-            y = header_height - 6 - (len(heading) - 1 - n) * 10
-            body.append(text(x, y, words, font_size=7.5, fill=INK))
+            y = header_height - 6 - (len(heading) - 1 - n) * line_height
+            body.append(text(x, y, words, font_size=FONT, fill=INK))
     tiles: dict[str, list[str]] = {}  # fill colour → rectangles, one path each
     for i, (row, row_values) in enumerate(zip(rows, values, strict=True)):
         y = header_height + cell_h * i
         name = row if len(row) <= ROW_LABEL_CHARS else row[: ROW_LABEL_CHARS - 1].rstrip() + "…"
-        body.append(text(6, y + cell_h / 2 + 4, name, font_size=10, fill=INK))
+        body.append(text(6, y + cell_h / 2 + FONT / 3, name, font_size=FONT, fill=INK))
         for j, value in enumerate(row_values):
             x = label_width + cell_w * j
             tile = f"M{_num(x + 1)} {_num(y + 1)}h{tile_w}v{tile_h}h-{tile_w}Z"
@@ -287,10 +297,10 @@ def heatmap_svg(
             em = BOLD_DIGIT_EM * len(shown) if value is not None else DASH_EM
             body.append(
                 text(
-                    x + cell_w / 2 - em * 10 / 2,
-                    y + cell_h / 2 + 4,
+                    x + cell_w / 2 - em * FONT / 2,
+                    y + cell_h / 2 + FONT / 3,
                     shown,
-                    font_size=10,
+                    font_size=FONT,
                     fill="#ffffff" if (value or 0) >= 4 else INK,
                     font_weight="bold",
                 )
@@ -314,5 +324,7 @@ def heatmap_svg(
                 stroke_width=0.5,
             )
         )
-        body.append(text(x + 20, ly + 10, str(level), font_size=9.5, fill=INK))
+        body.append(text(x + 20, ly + 10, str(level), font_size=FONT, fill=INK))
+    for n, line in enumerate(key_lines):
+        body.append(text(6, ly + 12 + line_height * (n + 1), line, font_size=FONT, fill=INK))
     return svg_document(width, height, "".join(shapes + body), title=title)

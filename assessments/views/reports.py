@@ -286,7 +286,13 @@ def agreed_sheet(request: HttpRequest, code: UUID, fmt: str) -> HttpResponse:
     assessment = _report_round(request, code)
     data = round_report(assessment)
     rows = [
-        {"dimension": row, "level": row.level, "reason": row.reason, "dissent": row.dissent}
+        {
+            "dimension": row,
+            "level": row.level,
+            "reason": row.reason,
+            "dissent": row.dissent,
+            "is_priority": row.is_priority,
+        }
         for row in data.rows
     ]
     return _sheet(

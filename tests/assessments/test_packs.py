@@ -341,6 +341,7 @@ def _queries(user) -> int:  # type: ignore[no-untyped-def]
 
 def test_pack_data_queries_do_not_grow_with_communities(evaluator_user, db):
     _communities(0, 1)
+    _queries(evaluator_user)  # the rubric's text is read once per process
     one, data = _queries(evaluator_user)
     assert len(data.entries) == 1
     _communities(1, 4)
