@@ -442,7 +442,7 @@ def pending_totp_device(user: User) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
 
 
-def _recovery_hash(code: str) -> str:
+def recovery_token(code: str) -> str:
     # StaticToken keeps 16 characters: 64 bits of the SHA-256 of a code with ~40 bits of its
     # own, looked up with django-otp's throttling in front. The code itself is shown once.
     return hashlib.sha256(normalise_recovery_code(code).encode()).hexdigest()[:16]
@@ -460,7 +460,7 @@ def _new_recovery_codes(user: User) -> list[str]:
         raw = "".join(secrets.choice(RECOVERY_ALPHABET) for _c in range(8))
         codes.append(f"{raw[:4]}-{raw[4:]}")
     StaticToken.objects.bulk_create(
-        [StaticToken(device=device, token=_recovery_hash(code)) for code in codes]
+        [StaticToken(device=device, token=recovery_token(code)) for code in codes]
     )
     return codes
 
@@ -566,7 +566,7 @@ def two_factor_verify(*, request: HttpRequest, user: User, code: str) -> Verific
                 message=_("Too many wrong codes. Wait %(seconds)s seconds and try again.")
                 % {"seconds": seconds},
             )
-        token = digits if use_totp else _recovery_hash(code)
+        token = digits if use_totp else recovery_token(code)
         if not device.verify_token(token):
             return Verification(ok=False, message=_("That code is not right. Try again."))
     django_otp.login(request, device)

@@ -279,3 +279,45 @@ def test_an_invited_evaluator_goes_from_the_password_to_the_set_up(required, adm
         },
     )
     assert response["Location"] == reverse("accounts:two_factor_setup")
+
+
+def test_the_demo_prints_how_to_pass_the_second_step_and_it_works(required):  # type: ignore[no-untyped-def]
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from communities.management.commands.load_demo import DEMO_TOTP_KEY
+
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    assert DEMO_TOTP_KEY in out.getvalue() and "demo-0001" in out.getvalue()
+    device = TOTPDevice.objects.get(user__username="evaluator")
+    client = log_in("evaluator", "demo-password")
+    assert client.get("/")["Location"].startswith(reverse("accounts:two_factor_verify"))
+    assert (
+        client.post(reverse("accounts:two_factor_verify"), {"code": code_for(device)}).status_code
+        == 302
+    )
+    assert client.get("/").status_code == 200
+
+    admin = log_in("admin", "demo-password")
+    assert (
+        admin.post(reverse("accounts:two_factor_verify"), {"code": "demo-0001"}).status_code == 302
+    )
+    call_command("load_demo", quiet=True)  # gives the used code back
+    again = log_in("admin", "demo-password")
+    assert (
+        again.post(reverse("accounts:two_factor_verify"), {"code": "demo-0001"}).status_code == 302
+    )
+    assert User.objects.get(username="facilitator").has_two_factor is False
+
+
+def test_the_demo_without_the_requirement_signs_in_with_the_password_alone(settings):  # type: ignore[no-untyped-def]
+    from django.core.management import call_command
+
+    settings.SMM_REQUIRE_2FA = True
+    call_command("load_demo", quiet=True)
+    settings.SMM_REQUIRE_2FA = False  # e.g. the benchmark
+    call_command("load_demo", quiet=True)
+    assert not TOTPDevice.objects.exists()
+    assert log_in("evaluator", "demo-password").get("/").status_code == 200

@@ -39,6 +39,11 @@ from communities.models import (
 
 DEMO_PASSWORD = "demo-password"  # demo data only; production never runs load_demo
 DEMO_LINK_TOKEN = "demo-stakeholder-link-redcar-and-cleveland"
+# The demo admin's and evaluator's second step (two-factor authentication is required of them):
+# an authenticator app set up with this key, or one of these recovery codes. Like the password,
+# demo data only; each load_demo run gives the codes back.
+DEMO_TOTP_KEY = "DEMO DEMO DEMO DEMO DEMO DEMO DEMO DEMO"
+DEMO_RECOVERY_CODES = [f"demo-{n:04d}" for n in range(1, 11)]
 
 
 @dataclass(frozen=True)
@@ -334,6 +339,7 @@ class Command(BaseCommand):
         rubric = Rubric.current()
         dimensions = list(rubric.dimensions.order_by("number"))
         users = self.load_users()
+        two_factor = self.load_two_factor([users["evaluator"], users["admin"]])
         sample_link = ""
         for spec in COMMUNITIES:
             community = self.load_community(spec)
@@ -352,6 +358,13 @@ class Command(BaseCommand):
             self.stdout.write(
                 "Logins (password demo-password): facilitator, lead-merthyr, evaluator, admin"
             )
+            if two_factor:
+                self.stdout.write(
+                    "Second step for evaluator and admin: the code of an authenticator app set "
+                    f"up with the key {DEMO_TOTP_KEY}, or a recovery code "
+                    f"({DEMO_RECOVERY_CODES[0]} to {DEMO_RECOVERY_CODES[-1]}, each once; "
+                    "load_demo gives them back)"
+                )
             if sample_link:
                 self.stdout.write(
                     f"A stakeholder's personal link (Redcar & Cleveland): {sample_link}"
@@ -374,6 +387,39 @@ class Command(BaseCommand):
                 user.save()
             users[username] = user
         return users
+
+    def load_two_factor(self, users: list[User]) -> bool:
+        """Give the demo's admin and evaluator the demo authenticator and recovery codes, when
+        the site requires a second step of them (SMM_REQUIRE_2FA; a benchmark turns it off and
+        signs them in with the password alone). Returns whether it did."""
+        from base64 import b32decode
+
+        from django.conf import settings
+        from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from communities.accounts import recovery_token
+
+        required = settings.SMM_REQUIRE_2FA or settings.SMM_REQUIRE_2FA_FOR_ALL
+        key = b32decode(DEMO_TOTP_KEY.replace(" ", "")).hex()
+        for user in users:
+            devices = TOTPDevice.objects.filter(user=user)
+            (devices.exclude(key=key) if required else devices).delete()
+            StaticDevice.objects.filter(user=user).delete()
+            if required:
+                TOTPDevice.objects.get_or_create(
+                    user=user, key=key, defaults={"name": "demo authenticator", "confirmed": True}
+                )
+                device = StaticDevice.objects.create(user=user, name="demo recovery codes")
+                StaticToken.objects.bulk_create(
+                    [
+                        StaticToken(device=device, token=recovery_token(c))
+                        for c in DEMO_RECOVERY_CODES
+                    ]
+                )
+            user.has_two_factor = required
+            user.save(update_fields=["has_two_factor"])
+        return required
 
     def load_community(self, spec: DemoCommunity) -> Community:
         slug = slugify(spec.name.replace("&", "and"))
