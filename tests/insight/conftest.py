@@ -68,9 +68,20 @@ def finalised_round(
 
 
 def new_community(name: str, *, nation: str = "england", area: str = "homelessness") -> Community:
-    community = CommunityFactory(name=name, slug=name.lower().replace(" ", "-"), nation=nation)
+    community = CommunityFactory(
+        name=name, slug="i-" + name.lower().replace(" ", "-"), nation=nation
+    )
     FocalIssueFactory(community=community, area=area)
     return community
+
+
+def more_communities(n: int) -> None:
+    """n more communities, each with a finalised baseline: for pinned query counts."""
+    for i in range(n):
+        community = new_community(f"Extra {i}")
+        finalised_round(
+            community, "baseline", sectors=FOUR, priority=1, action=f"Extra step {i}", days_ago=9
+        )
 
 
 @dataclass
