@@ -97,3 +97,13 @@ def test_agreed_sheet_marks_priorities_and_has_no_instruction_line(facilitator, 
     assert "4. INVOLVEMENT ★ Priority" in text
     assert "Score each dimension from" not in text
     assert "not sure" not in text
+
+
+def test_invitation_slips(facilitator, community):
+    from tests.assessments.test_reports_data import make_round
+
+    assessment = make_round(community, finalise=False, participants=0)
+    ParticipantFactory.create_batch(3, assessment=assessment)
+    response = facilitator.get(reverse("assessments:round_slips", kwargs={"code": assessment.code}))
+    assert response.status_code == 200
+    assert_no_small_text(response.content)
