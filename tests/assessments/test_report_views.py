@@ -178,7 +178,7 @@ def test_report_page_seen_by_one_facilitator_is_not_shown_to_another(
 def test_report_page_loads_plotly_from_static_with_css_guard(evaluator, baseline):
     html = evaluator.get(report_url(baseline)).content.decode()
     assert 'id="plotly.js-style-global" class="no-inline-styles"' in html
-    assert "/static/vendor/plotly/plotly.min.js" in html
+    assert "/static/vendor/plotly/plotly-smm.min.js" in html  # the traces we draw, no more
     assert "/static/js/charts.js" in html
     assert "<script>" not in html  # no inline scripts
 
