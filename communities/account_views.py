@@ -19,6 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -417,7 +418,9 @@ def _secret_text(device: TOTPDevice) -> str:
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
+# never_cache on the two-factor pages: a key or recovery codes must not stay in a browser's cache.
 @login_required
+@never_cache
 @require_http_methods(["GET", "POST"])
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
     """Set up (or replace) the authenticator. Replacing needs a verified session, which the
@@ -456,6 +459,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@never_cache
 @require_http_methods(["GET", "POST"])
 def two_factor_verify(request: HttpRequest) -> HttpResponse:
     user = _user(request)
@@ -464,6 +468,11 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
         return redirect(next_url)
     if not user.has_two_factor:
         return redirect(next_url)  # the middleware sends them to set-up if they must
+    if not accounts.has_device(user):
+        # Its devices were deleted elsewhere (the Django admin): nothing could verify, so
+        # the user starts again from set-up (or no second step, when it is not required).
+        accounts.two_factor_lost(user=user)
+        return redirect(next_url)
     form = CodeForm(
         request.POST or None,
         help_text=_("6 digits from your authenticator app, or one of your recovery codes."),
@@ -493,6 +502,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@never_cache
 @require_POST
 def recovery_codes_renew(request: HttpRequest) -> HttpResponse:
     user = _user(request)

@@ -511,6 +511,22 @@ def recovery_codes_renew(*, user: User) -> list[str]:
     return codes
 
 
+def has_device(user: User) -> bool:
+    return django_otp.user_has_device(user)
+
+
+def two_factor_lost(*, user: User) -> None:
+    user.has_two_factor = False
+    user.save(update_fields=["has_two_factor"])
+    _audit_account(
+        verb=AccountVerb.TWO_FACTOR_REMOVED,
+        summary=_("%(user)s has no authenticator or recovery codes left (removed elsewhere)")
+        % {"user": user},
+        about=user,
+        by=None,
+    )
+
+
 def recovery_codes_left(user: User) -> int:
     return StaticToken.objects.filter(device__user=user).count()
 

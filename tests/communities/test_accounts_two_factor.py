@@ -321,3 +321,21 @@ def test_the_demo_without_the_requirement_signs_in_with_the_password_alone(setti
     call_command("load_demo", quiet=True)
     assert not TOTPDevice.objects.exists()
     assert log_in("evaluator", "demo-password").get("/").status_code == 200
+
+
+def test_devices_deleted_elsewhere_do_not_lock_the_user_out(required):  # type: ignore[no-untyped-def]
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    UserFactory(username="ada", role=User.Role.EVALUATOR)
+    set_up(log_in("ada"))
+    TOTPDevice.objects.all().delete()  # e.g. in the Django admin
+    StaticDevice.objects.all().delete()
+    client = log_in("ada")
+    response = client.get(reverse("accounts:two_factor_verify"), follow=True)
+    assert response.redirect_chain[-1][0].startswith(reverse("accounts:two_factor_setup"))
+    assert not User.objects.get(username="ada").has_two_factor
+
+
+def test_the_two_factor_pages_are_not_cached(required, evaluator):  # type: ignore[no-untyped-def]
+    response = evaluator.get(reverse("accounts:two_factor_setup"))
+    assert "no-store" in response["Cache-Control"]
