@@ -97,3 +97,43 @@ def test_invite_set_password_set_up_totp_and_sign_in(browser, live_server, setti
     eve.wait_for_load_state("networkidle")
     assert eve.get_by_role("heading", name="All communities").is_visible()
     check_page(eve, "accounts-signed-in")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_facilitators_communities_and_the_account_page_on_a_phone(
+    browser, live_server, community, facilitator_user
+):  # type: ignore[no-untyped-def]
+    UserFactory(username="root", is_superuser=True, is_staff=True, password="pw-for-tests-only")
+    UserFactory(username="newcomer", first_name="Nia", last_name="Evans")
+    page = new_page(browser, live_server, viewport=PHONE)
+    login(page, "root")
+    page.goto(f"/communities/{community.slug}/")
+    check_page(page, "accounts-community-facilitators")
+    page.get_by_role("link", name="Add a facilitator").click()
+    page.get_by_label("Person").select_option(label="Nia Evans (newcomer)")
+    page.get_by_label("Local Implementation Lead").check()
+    check_page(page)
+    page.get_by_role("button", name="Add").click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_text("newcomer now facilitates Halton").is_visible()
+    row = page.get_by_role("row").filter(has_text="newcomer")
+    assert row.get_by_text("Yes").is_visible()
+
+    page.goto("/communities/new/")
+    page.get_by_label("Name").fill("Wrexham")
+    page.get_by_label("Slug").fill("wrexham")
+    page.get_by_label("Nation").select_option("wales")
+    check_page(page, "accounts-community-new")
+    page.get_by_role("button", name="Create").click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_role("heading", name="Wrexham").is_visible()
+    page.get_by_role("button", name="Archive community").click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_text("Archived on").is_visible()
+    check_page(page)
+
+    page.goto("/accounts/security/")
+    check_page(page, "accounts-security")
+    page.get_by_role("button", name="Sign out everywhere else").click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_text("You are signed out everywhere else").is_visible()
