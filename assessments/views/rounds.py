@@ -302,8 +302,6 @@ def round_slips(request: HttpRequest, code: UUID) -> HttpResponse:
             people = people.filter(code=UUID(one))
         except ValueError:
             return HttpResponseBadRequest(_("That is not a participant's reference."))
-    elif request.GET.get("who") == "pending":
-        people = people.filter(submitted_at__isnull=True)
     chosen = list(people)
     if not chosen:
         messages.error(request, _("There is nobody to print a slip for."))

@@ -433,3 +433,26 @@ def test_every_link_and_room_response_says_noindex(anonymous, named, workshop_ro
         assert anonymous.post(url)["X-Robots-Tag"] == "noindex, nofollow", url
     # Pages for accounts are not marked (they are behind a log-in anyway).
     assert "X-Robots-Tag" not in anonymous.get(reverse("login"))
+
+
+def test_slips_query_count_does_not_grow_with_people(facilitator, assessment, community):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("assessments:round_slips", kwargs={"code": assessment.code})
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert facilitator.get(url).status_code == 200
+        return len(queries)
+
+    ParticipantFactory(assessment=assessment)
+    small = count()
+    for _ in range(7):
+        ParticipantFactory(
+            assessment=assessment,
+            stakeholder=StakeholderFactory(
+                community=community, organisation=OrganisationFactory(community=community)
+            ),
+        )
+    assert count() == small

@@ -72,6 +72,13 @@ def test_remind_revoke_slips_and_room_qr_in_a_browser(
     link = _shown_link(fac, "Ann Partner")
     assert link in str(mail.outbox[0].body)
     check_page(fac, "links-01-personal-link")
+    phone = new_page(browser, live_server, viewport=PHONE)
+    login(phone, "fac")
+    phone.goto(fac.url)
+    expect(phone.locator(".qr-code")).to_be_visible()
+    check_page(phone, "links-01-personal-link-phone")
+    phone.goto(assessment.get_absolute_url())
+    check_page(phone)
 
     # --- remind, then the earlier link still opens the sheet ---------------------------------
     fac.get_by_role("link", name="Back to the round").click()
