@@ -23,7 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import accounts
+from . import accounts, two_factor
 from .account_forms import (
     AcceptInvitationForm,
     CodeForm,
@@ -167,7 +167,7 @@ def user_reactivate(request: HttpRequest, username: str) -> HttpResponse:
 def user_two_factor_reset(request: HttpRequest, username: str) -> HttpResponse:
     by = _admin(request)
     person = _get_user(username)
-    accounts.two_factor_remove(user=person, by=by)
+    two_factor.two_factor_remove(user=person, by=by)
     messages.success(
         request,
         _(
@@ -299,7 +299,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             _("Welcome, %(name)s. Your account is ready.")
             % {"name": user.first_name or user.username},
         )
-        if accounts.two_factor_required(user):
+        if two_factor.two_factor_required(user):
             return redirect("accounts:two_factor_setup")
         return redirect("communities:dashboard")
     return render(
@@ -327,8 +327,8 @@ def security(request: HttpRequest) -> HttpResponse:
         request,
         "accounts/security.html",
         {
-            "required": accounts.two_factor_required(user),
-            "codes_left": accounts.recovery_codes_left(user) if user.has_two_factor else None,
+            "required": two_factor.two_factor_required(user),
+            "codes_left": two_factor.recovery_codes_left(user) if user.has_two_factor else None,
             "events": events,
         },
     )
@@ -427,12 +427,12 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     middleware guarantees: someone with only the password cannot swap in their own phone."""
     user = _user(request)
     next_url = _next_url(request, reverse("communities:dashboard"))
-    device = accounts.pending_totp_device(user)
+    device = two_factor.pending_totp_device(user)
     form = CodeForm(
         request.POST or None, help_text=_("The 6 digits your app shows for smm right now.")
     )
     if request.method == "POST" and device is not None and form.is_valid():
-        codes = accounts.totp_device_confirm(
+        codes = two_factor.totp_device_confirm(
             request=request, device=device, code=form.cleaned_data["code"]
         )
         if codes is not None:
@@ -443,7 +443,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             )
         form.add_error("code", _("That code is not right. Check the app's clock and try again."))
     if device is None:
-        device = accounts.totp_device_start(user=user)
+        device = two_factor.totp_device_start(user=user)
     return render(
         request,
         "accounts/two_factor_setup.html",
@@ -452,7 +452,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             "qr": _qr_svg(device),
             "secret": _secret_text(device),
             "next": next_url,
-            "required": accounts.two_factor_required(user),
+            "required": two_factor.two_factor_required(user),
         },
         status=400 if form.is_bound and form.errors else 200,
     )
@@ -468,17 +468,17 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
         return redirect(next_url)
     if not user.has_two_factor:
         return redirect(next_url)  # the middleware sends them to set-up if they must
-    if not accounts.has_device(user):
+    if not two_factor.has_device(user):
         # Its devices were deleted elsewhere (the Django admin): nothing could verify, so
         # the user starts again from set-up (or no second step, when it is not required).
-        accounts.two_factor_lost(user=user)
+        two_factor.two_factor_lost(user=user)
         return redirect(next_url)
     form = CodeForm(
         request.POST or None,
         help_text=_("6 digits from your authenticator app, or one of your recovery codes."),
     )
     if request.method == "POST" and form.is_valid():
-        result = accounts.two_factor_verify(
+        result = two_factor.two_factor_verify(
             request=request, user=user, code=form.cleaned_data["code"]
         )
         if result.ok:
@@ -509,7 +509,7 @@ def recovery_codes_renew(request: HttpRequest) -> HttpResponse:
     if not user.has_two_factor:
         messages.error(request, _("Set up two-factor authentication first."))
         return redirect("accounts:security")
-    codes = accounts.recovery_codes_renew(user=user)
+    codes = two_factor.recovery_codes_renew(user=user)
     return render(
         request,
         "accounts/recovery_codes.html",
@@ -521,7 +521,7 @@ def recovery_codes_renew(request: HttpRequest) -> HttpResponse:
 @require_POST
 def two_factor_remove(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    if accounts.two_factor_required(user):
+    if two_factor.two_factor_required(user):
         messages.error(
             request,
             _(
@@ -530,6 +530,6 @@ def two_factor_remove(request: HttpRequest) -> HttpResponse:
             ),
         )
         return redirect("accounts:security")
-    accounts.two_factor_remove(user=user, by=user)
+    two_factor.two_factor_remove(user=user, by=user)
     messages.success(request, _("Two-factor authentication is off for your account."))
     return redirect("accounts:security")

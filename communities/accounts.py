@@ -1,5 +1,5 @@
-"""Staff accounts: invitations, deactivation, sessions, two-factor devices, memberships and
-communities, each change audited.
+"""Staff accounts: invitations, deactivation, sessions, passwords, memberships and communities,
+each change audited (the second factor is in two_factor.py).
 
 Account events go to the project's audit log (assessments.models.AuditEvent) under the verbs
 below. AuditEvent.verb's choices are the assessments app's own and only validate forms, so
@@ -9,13 +9,11 @@ sharing one list. The user an event is about is in `detail` ("user_id", "user").
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-import django_otp
 from django.conf import settings
 from django.contrib.auth import update_session_auth_hash
 from django.core.exceptions import ValidationError
@@ -27,8 +25,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from assessments.links import _counted
 from assessments.models import AuditEvent, audit
@@ -42,10 +38,6 @@ from .models import (
     User,
     hash_invitation_token,
 )
-
-RECOVERY_CODES = 10
-# No 0/o, 1/l/i: a code copied from paper is read back as it was written.
-RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
 
 class AccountVerb(models.TextChoices):
@@ -84,7 +76,7 @@ class AccountError(Exception):
         self.message = message
 
 
-def _audit_account(
+def audit_account(
     *,
     verb: str,
     summary: str,
@@ -111,7 +103,7 @@ def events_about(user: User) -> models.QuerySet[AuditEvent]:
 # --- sessions ------------------------------------------------------------------------------------
 
 
-def _end_sessions(user: User) -> None:
+def end_sessions(user: User) -> None:
     """Every session of `user` fails its hash check from its next request (User.session_salt)."""
     user.session_salt = secrets.token_hex(16)
     user.save(update_fields=["session_salt"])
@@ -119,9 +111,9 @@ def _end_sessions(user: User) -> None:
 
 def sign_out_everywhere(*, request: HttpRequest, user: User) -> None:
     """End the user's other sessions; the one making the request stays signed in."""
-    _end_sessions(user)
+    end_sessions(user)
     update_session_auth_hash(request, user)
-    _audit_account(
+    audit_account(
         verb=AccountVerb.SIGNED_OUT_EVERYWHERE,
         summary=_("%(user)s signed out of every other session") % {"user": user},
         about=user,
@@ -132,7 +124,7 @@ def sign_out_everywhere(*, request: HttpRequest, user: User) -> None:
 def password_changed(*, user: User) -> None:
     """Django's PasswordChangeView changed the password: the new hash ends every other session,
     update_session_auth_hash kept this one."""
-    _audit_account(
+    audit_account(
         verb=AccountVerb.PASSWORD_CHANGED,
         summary=_("%(user)s changed their password") % {"user": user},
         about=user,
@@ -174,7 +166,7 @@ def reset_allowed_for(user: User) -> bool:
 
 def password_reset_requested(*, email: str, users: list[User]) -> None:
     for user in users:
-        _audit_account(
+        audit_account(
             verb=AccountVerb.PASSWORD_RESET_REQUESTED,
             summary=_("Password reset link sent to %(user)s") % {"user": user},
             about=user,
@@ -183,7 +175,7 @@ def password_reset_requested(*, email: str, users: list[User]) -> None:
 
 
 def password_reset_done(*, user: User) -> None:
-    _audit_account(
+    audit_account(
         verb=AccountVerb.PASSWORD_RESET_DONE,
         summary=_("%(user)s set a new password from a reset link") % {"user": user},
         about=user,
@@ -350,7 +342,7 @@ def invitation_accept(
     invitation.accepted_at = timezone.now()
     invitation.user = user
     invitation.save(update_fields=["accepted_at", "user"])
-    _audit_account(
+    audit_account(
         verb=AccountVerb.INVITATION_ACCEPTED,
         summary=_("%(email)s accepted the invitation as %(user)s")
         % {"email": invitation.email, "user": username},
@@ -378,8 +370,8 @@ def user_deactivate(*, user: User, by: User) -> None:
         raise AccountError(_("This is the last active admin; make someone else admin first."))
     user.is_active = False
     user.save(update_fields=["is_active"])
-    _end_sessions(user)
-    _audit_account(
+    end_sessions(user)
+    audit_account(
         verb=AccountVerb.DEACTIVATED,
         summary=_("%(user)s deactivated") % {"user": user},
         about=user,
@@ -391,7 +383,7 @@ def user_deactivate(*, user: User, by: User) -> None:
 def user_reactivate(*, user: User, by: User) -> None:
     user.is_active = True
     user.save(update_fields=["is_active"])
-    _audit_account(
+    audit_account(
         verb=AccountVerb.REACTIVATED,
         summary=_("%(user)s reactivated") % {"user": user},
         about=user,
@@ -410,7 +402,7 @@ def user_set_role(*, user: User, role: str, by: User) -> None:
     if role != AccountRole.ADMIN:
         user.role = role
     user.save(update_fields=["is_superuser", "is_staff", "role"])
-    _audit_account(
+    audit_account(
         verb=AccountVerb.ROLE_CHANGED,
         summary=_("%(user)s is now %(role)s") % {"user": user, "role": AccountRole(role).label},
         about=user,
@@ -418,186 +410,6 @@ def user_set_role(*, user: User, role: str, by: User) -> None:
         before=before,
         after=role,
     )
-
-
-# --- two-factor authentication -------------------------------------------------------------------
-
-
-def two_factor_required(user: User) -> bool:
-    """Admins and evaluators must use a second factor (SMM_REQUIRE_2FA); everyone must with
-    SMM_REQUIRE_2FA_FOR_ALL. Facilitators may choose to."""
-    if settings.SMM_REQUIRE_2FA_FOR_ALL:
-        return True
-    return bool(settings.SMM_REQUIRE_2FA) and (user.is_superuser or user.is_evaluator)
-
-
-def totp_device_start(*, user: User) -> TOTPDevice:
-    """A new, unconfirmed authenticator with a fresh secret; the one the user confirms replaces
-    any earlier one. Unconfirmed devices never verify anybody (django-otp ignores them)."""
-    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
-    return TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
-
-
-def pending_totp_device(user: User) -> TOTPDevice | None:
-    return TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
-
-
-def recovery_token(code: str) -> str:
-    # StaticToken keeps 16 characters: 64 bits of the SHA-256 of a code with ~40 bits of its
-    # own, looked up with django-otp's throttling in front. The code itself is shown once.
-    return hashlib.sha256(normalise_recovery_code(code).encode()).hexdigest()[:16]
-
-
-def normalise_recovery_code(code: str) -> str:
-    return "".join(c for c in code.lower() if c.isalnum())
-
-
-def _new_recovery_codes(user: User) -> list[str]:
-    StaticDevice.objects.filter(user=user).delete()
-    device = StaticDevice.objects.create(user=user, name="recovery codes", confirmed=True)
-    codes = []
-    for _n in range(RECOVERY_CODES):
-        raw = "".join(secrets.choice(RECOVERY_ALPHABET) for _c in range(8))
-        codes.append(f"{raw[:4]}-{raw[4:]}")
-    StaticToken.objects.bulk_create(
-        [StaticToken(device=device, token=recovery_token(code)) for code in codes]
-    )
-    return codes
-
-
-@transaction.atomic
-def totp_device_confirm(*, request: HttpRequest, device: TOTPDevice, code: str) -> list[str] | None:
-    """Confirm the authenticator with a code it shows. Returns the new recovery codes (to be shown
-    once), or None when the code is wrong. The session that set it up counts as verified, and the
-    user's other sessions end: whoever held one had only the password."""
-    device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
-    if not device.verify_token(code.strip().replace(" ", "")):
-        return None
-    user = device.user
-    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
-    device.confirmed = True
-    device.save(update_fields=["confirmed"])
-    codes = _new_recovery_codes(user)
-    replaced = user.has_two_factor
-    user.has_two_factor = True
-    user.save(update_fields=["has_two_factor"])
-    _end_sessions(user)
-    update_session_auth_hash(request, user)
-    django_otp.login(request, device)
-    _audit_account(
-        verb=AccountVerb.TWO_FACTOR_SET_UP,
-        summary=(
-            _("%(user)s replaced their authenticator")
-            if replaced
-            else _("%(user)s set up two-factor authentication")
-        )
-        % {"user": user},
-        about=user,
-        by=user,
-    )
-    return codes
-
-
-@transaction.atomic
-def recovery_codes_renew(*, user: User) -> list[str]:
-    codes = _new_recovery_codes(user)
-    _audit_account(
-        verb=AccountVerb.RECOVERY_CODES_RENEWED,
-        summary=_("%(user)s made new recovery codes (the old ones no longer work)")
-        % {"user": user},
-        about=user,
-        by=user,
-    )
-    return codes
-
-
-def has_device(user: User) -> bool:
-    return django_otp.user_has_device(user)
-
-
-def two_factor_lost(*, user: User) -> None:
-    user.has_two_factor = False
-    user.save(update_fields=["has_two_factor"])
-    _audit_account(
-        verb=AccountVerb.TWO_FACTOR_REMOVED,
-        summary=_("%(user)s has no authenticator or recovery codes left (removed elsewhere)")
-        % {"user": user},
-        about=user,
-        by=None,
-    )
-
-
-def recovery_codes_left(user: User) -> int:
-    return StaticToken.objects.filter(device__user=user).count()
-
-
-@transaction.atomic
-def two_factor_remove(*, user: User, by: User) -> None:
-    """Remove the authenticator and recovery codes: by the user (when not required of them), or
-    by an admin for someone who lost their phone and their codes, who sets it up again."""
-    TOTPDevice.objects.filter(user=user).delete()
-    StaticDevice.objects.filter(user=user).delete()
-    user.has_two_factor = False
-    user.save(update_fields=["has_two_factor"])
-    if by.pk != user.pk:
-        # Someone without the second factor may have been trying to get in: start again.
-        _end_sessions(user)
-    _audit_account(
-        verb=AccountVerb.TWO_FACTOR_REMOVED,
-        summary=(
-            _("%(user)s removed their two-factor authentication")
-            if by.pk == user.pk
-            else _("Two-factor authentication of %(user)s removed by an admin")
-        )
-        % {"user": user},
-        about=user,
-        by=by,
-    )
-
-
-@dataclass(frozen=True)
-class Verification:
-    ok: bool
-    message: str = ""
-    recovery_codes_left: int | None = None
-
-
-def two_factor_verify(*, request: HttpRequest, user: User, code: str) -> Verification:
-    """The second step: a code from the authenticator (6 digits) or a recovery code (used up).
-    django-otp throttles each device after a wrong code (1, 2, 4 … seconds)."""
-    code = code.strip()
-    digits = code.replace(" ", "")
-    use_totp = digits.isdigit() and len(digits) == 6
-    with transaction.atomic():
-        model: type[TOTPDevice] | type[StaticDevice] = TOTPDevice if use_totp else StaticDevice
-        device = model.objects.select_for_update().filter(user=user, confirmed=True).first()
-        if device is None:
-            return Verification(ok=False, message=_("That code is not right. Try again."))
-        allowed, why = device.verify_is_allowed()
-        if not allowed:
-            until = (why or {}).get("locked_until")
-            seconds = max(1, int((until - timezone.now()).total_seconds()) + 1) if until else 1
-            return Verification(
-                ok=False,
-                message=_("Too many wrong codes. Wait %(seconds)s seconds and try again.")
-                % {"seconds": seconds},
-            )
-        token = digits if use_totp else recovery_token(code)
-        if not device.verify_token(token):
-            return Verification(ok=False, message=_("That code is not right. Try again."))
-    django_otp.login(request, device)
-    if use_totp:
-        return Verification(ok=True)
-    left = recovery_codes_left(user)
-    _audit_account(
-        verb=AccountVerb.RECOVERY_CODE_USED,
-        summary=_("%(user)s signed in with a recovery code (%(left)s left)")
-        % {"user": user, "left": left},
-        about=user,
-        by=user,
-        left=left,
-    )
-    return Verification(ok=True, recovery_codes_left=left)
 
 
 # --- memberships and communities -----------------------------------------------------------------
@@ -617,7 +429,7 @@ def membership_add(
     membership = Membership.objects.create(
         community=community, user=user, is_local_lead=is_local_lead
     )
-    _audit_account(
+    audit_account(
         verb=AccountVerb.MEMBERSHIP_ADDED,
         summary=_("%(user)s now facilitates %(community)s")
         % {"user": user, "community": community},
@@ -638,7 +450,7 @@ def membership_set_lead(*, membership: Membership, is_local_lead: bool, by: User
         if is_local_lead
         else _("%(user)s is no longer a Local Implementation Lead in %(community)s")
     )
-    _audit_account(
+    audit_account(
         verb=AccountVerb.MEMBERSHIP_CHANGED,
         summary=summary % {"user": membership.user, "community": membership.community},
         about=membership.user,
@@ -652,7 +464,7 @@ def membership_set_lead(*, membership: Membership, is_local_lead: bool, by: User
 def membership_remove(*, membership: Membership, by: User) -> None:
     user, community = membership.user, membership.community
     membership.delete()
-    _audit_account(
+    audit_account(
         verb=AccountVerb.MEMBERSHIP_REMOVED,
         summary=_("%(user)s no longer facilitates %(community)s")
         % {"user": user, "community": community},

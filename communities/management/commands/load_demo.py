@@ -398,7 +398,7 @@ class Command(BaseCommand):
         from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
         from django_otp.plugins.otp_totp.models import TOTPDevice
 
-        from communities.accounts import recovery_token
+        from communities.two_factor import recovery_token
 
         required = settings.SMM_REQUIRE_2FA or settings.SMM_REQUIRE_2FA_FOR_ALL
         key = b32decode(DEMO_TOTP_KEY.replace(" ", "")).hex()
