@@ -8,11 +8,14 @@ drawn here with hypothesis from the strategy schemathesis makes for it.)"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
@@ -34,7 +37,18 @@ SETTINGS = settings(
 
 
 @pytest.fixture
-def api_schema(places: Places, marked: str) -> Any:
+def keep_connection() -> Iterator[None]:
+    """The WSGI app closes the database connection at the end of each request, which on
+    PostgreSQL ends the test's transaction; Django's test client stops that the same way."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def api_schema(places: Places, marked: str, keep_connection: None) -> Any:
     # Real data behind the API, so that lists have items and more than one page.
     return schemathesis.openapi.from_wsgi(SCHEMA_URL, get_wsgi_application())
 
