@@ -4,6 +4,7 @@ agreed by a group, or counts and ranges of private scores, never a named individ
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -11,11 +12,12 @@ from datetime import date
 from statistics import mean
 from typing import TYPE_CHECKING, NamedTuple, overload
 
-from django.db.models import F
+from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from communities.models import EXPECTED_SECTORS, SECTOR_GROUP, Community, Sector, SectorGroup
+from smm_site.rows import row_url
 
 from ..aggregation import MIN_GROUP_SIZE, Spread, shift, spread, suppress_small_groups
 from ..models import (
@@ -353,6 +355,15 @@ class Overview:
     dimensions: list[DimensionInfo]
     lines: Sequence[CommunityLine]
     areas: list[str]
+    # Communities (of the nation chosen) with no finalised round yet: listed with a note, so an
+    # evaluator sees who is missing from the comparison and why.
+    waiting: list[Waiting] = field(default_factory=list)
+
+
+class Waiting(NamedTuple):
+    name: str
+    url: str
+    status: str  # its latest round's status, or "" when it has no round
 
 
 def _levels_by_round(assessment_ids: Collection[int]) -> dict[int, dict[int, int]]:
@@ -441,7 +452,35 @@ def overview(
         else Rubric.objects.filter(is_current=True).values_list("pk", flat=True).first()
     )
     dimensions = rubric_dimensions(rubric_id) if rubric_id else []
-    return Overview(dimensions=dimensions, lines=_Lines(chosen, dimensions), areas=areas)
+    return Overview(
+        dimensions=dimensions,
+        lines=_Lines(chosen, dimensions),
+        areas=areas,
+        waiting=_waiting(user, rounds, nation=nation),
+    )
+
+
+def _waiting(
+    user: User | AnonymousUser, finalised: QuerySet[Assessment], *, nation: str
+) -> list[Waiting]:
+    """Visible, active communities (of the nation) without a round in `finalised`. One query."""
+    latest = Assessment.objects.filter(community=OuterRef("pk")).order_by("-created_at")
+    communities = Community.objects.visible_to(user).active()
+    if nation:
+        communities = communities.filter(nation=nation)
+    rows = (
+        communities.exclude(pk__in=finalised.values("community_id"))
+        .annotate(latest_status=Subquery(latest.values("status")[:1]))
+        .order_by("name")
+        .values_list("name", "slug", "latest_status")
+    )
+    statuses = dict(Assessment.Status.choices)
+    # One reverse() for the list: the placeholder code stands where each slug goes.
+    url, placeholder = row_url("communities:detail", row_kwarg="slug"), str(uuid.UUID(int=0))
+    return [
+        Waiting(name, url.replace(placeholder, slug), str(statuses.get(status, "")))
+        for name, slug, status in rows
+    ]
 
 
 class _Lines(Sequence[CommunityLine]):

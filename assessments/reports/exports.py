@@ -11,13 +11,15 @@ import csv
 import io
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import UTC
+from datetime import UTC, date
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.db.models import Count, Q
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils.translation import gettext as _
+
+from communities.models import Nation
 
 from ..aggregation import LEVELS, MIN_GROUP_SIZE
 from ..models import Assessment, ConsensusScore, Dimension, IndividualScore
@@ -27,7 +29,7 @@ if TYPE_CHECKING:
 
     from communities.models import User
 
-Cell = str | int | None
+Cell = str | int | date | None  # dates stay dates in XLSX, ISO text in CSV
 # Spreadsheet programs run cells that start with these as formulas (CSV/formula injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -44,13 +46,15 @@ class _Round(NamedTuple):
     community: str
     title: str
     kind: str
-    day: str  # ISO
+    day: date
+    nation: str
 
 
 def _rounds(user: User | AnonymousUser) -> list[_Round]:
     """Every finalised round the user may see, by community and date, its text neutralised
     here once rather than in each of its rows. One query."""
     kinds = {value: str(label) for value, label in Assessment.Kind.choices}
+    nations = {value: str(label) for value, label in Nation.choices}
     rows = (
         Assessment.objects.visible_to(user)
         .finalised()
@@ -59,7 +63,7 @@ def _rounds(user: User | AnonymousUser) -> list[_Round]:
         # finalised_at.date()), worked out by the database rather than from a datetime read
         # with its time zone for every round.
         .annotate(day=Coalesce("workshop_date", TruncDate("finalised_at", tzinfo=UTC)))
-        .values_list("pk", "community__name", "title", "kind", "day")
+        .values_list("pk", "community__name", "title", "kind", "day", "community__nation")
     )
     return [
         _Round(
@@ -67,9 +71,10 @@ def _rounds(user: User | AnonymousUser) -> list[_Round]:
             str(neutralise(community)),
             str(neutralise(title)),
             kinds.get(kind, kind),
-            day.isoformat(),
+            day,
+            nations.get(nation, nation),
         )
-        for pk, community, title, kind, day in rows
+        for pk, community, title, kind, day, nation in rows
     ]
 
 
@@ -84,18 +89,23 @@ def agreed_header() -> list[str]:
         _("agreed level"),
         _("priority"),
         _("why we scored it this way"),
+        # Added after the first release's columns, so that scripts reading those still work.
+        _("dissent"),
+        _("nation"),
     ]
 
 
-def _agreed_scores(user: User | AnonymousUser) -> Iterable[tuple[int, int, int, bool, str]]:
-    """(round, dimension, level, priority, reason) of each agreed score the user may see.
+def _agreed_scores(
+    user: User | AnonymousUser,
+) -> Iterable[tuple[int, int, int, bool, str, str]]:
+    """(round, dimension, level, priority, reason, dissent) of each agreed score the user may see.
     Unsorted: sorted by community in the database, 13,500 rows and their reasons spilled to
     disk, when only the rounds need sorting."""
     rounds = Assessment.objects.visible_to(user).finalised()
     return (
         ConsensusScore.objects.filter(assessment__in=rounds)
         .order_by()
-        .values_list("assessment_id", "dimension_id", "level", "is_priority", "reason")
+        .values_list("assessment_id", "dimension_id", "level", "is_priority", "reason", "dissent")
     )
 
 
@@ -111,12 +121,13 @@ def agreed_rows(user: User | AnonymousUser) -> list[list[Cell]]:
     plain values: at national scale model instances cost most of the time."""
     rounds, dimensions, yes = _rounds(user), _dimensions(), _("yes")
     scores: dict[int, list[list[Cell]]] = defaultdict(list)
-    for assessment_id, dimension_id, level, priority, reason in _agreed_scores(user):
+    for assessment_id, dimension_id, level, priority, reason, dissent in _agreed_scores(user):
         number, name = dimensions[dimension_id]
-        cells: list[Cell] = [number, name, level, yes if priority else "", neutralise(reason)]
-        scores[assessment_id].append(cells)
+        priority_cell = yes if priority else ""
+        cells: list[Cell] = [number, name, level, priority_cell, neutralise(reason)]
+        scores[assessment_id].append([*cells, neutralise(dissent)])
     return [
-        [r.community, r.title, r.kind, r.day, *cells]
+        [r.community, r.title, r.kind, r.day, *cells, r.nation]
         for r in rounds
         for cells in sorted(scores.get(r.pk, ()), key=itemgetter(0))
     ]
@@ -130,20 +141,26 @@ def agreed_csv(user: User | AnonymousUser) -> tuple[bytes, int]:
     rounds, yes = _rounds(user), _csv_field(_("yes"))
     middles = {pk: (n, f"{n},{_csv_field(name)},") for pk, (n, name) in _dimensions().items()}
     lines: dict[int, list[tuple[int, str]]] = defaultdict(list)  # by round, with the number
-    for assessment_id, dimension_id, level, priority, reason in _agreed_scores(user):
+    for assessment_id, dimension_id, level, priority, reason, dissent in _agreed_scores(user):
         if reason.startswith(FORMULA_PREFIXES):  # as neutralise(), without a call a row
             reason = "'" + reason
         if '"' in reason:  # looking is quicker than replacing nothing
             reason = reason.replace('"', '""')
         number, middle = middles[dimension_id]
-        line = f'{middle}{level},{yes if priority else ""},"{reason}"\r\n'
+        line = f'{middle}{level},{yes if priority else ""},"{reason}",{_csv_text(dissent)},'
         lines[assessment_id].append((number, line))
     parts = [_csv_line(agreed_header()), "\r\n"]
     for r in rounds:
         head = f"{_csv_field(r.community)},{_csv_field(r.title)},{_csv_field(r.kind)},{r.day},"
+        tail = f"{_csv_field(r.nation)}\r\n"
         for _number, line in sorted(lines.get(r.pk, ())):
-            parts += (head, line)
+            parts += (head, line + tail)
     return codecs.BOM_UTF8 + "".join(parts).encode("utf-8"), len(parts) // 2 - 1
+
+
+def _csv_text(value: str) -> str:
+    """Free text as a CSV field, neutralised (mostly empty: the dissent)."""
+    return _csv_field(str(neutralise(value))) if value else ""
 
 
 def _csv_field(value: str) -> str:
@@ -202,7 +219,7 @@ def counts_rows(user: User | AnonymousUser) -> list[list[Cell]]:
         counts[key]["unsure"] += row["unsure"]
     withheld = _("withheld: fewer than %(n)s sheets submitted") % {"n": MIN_GROUP_SIZE}
     rows: list[list[Cell]] = []
-    for pk, community, title, _kind, day in rounds:
+    for pk, community, title, _kind, day, _nation in rounds:
         n = submitted.get(pk, 0)
         base: list[Cell] = [community, title, day]
         if n < MIN_GROUP_SIZE:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 
 import pytest
@@ -69,6 +70,8 @@ def test_csv_rows_match_database(evaluator, review):
             str(c.level),
             "yes" if c.is_priority else "",
             c.reason,
+            c.dissent,
+            "England",
         ]
         for c in ConsensusScore.objects.select_related("assessment", "dimension").order_by(
             "assessment__finalised_at", "dimension__number"
@@ -90,7 +93,7 @@ def test_csv_neutralises_formula_cells(evaluator, baseline):
         reason='=HYPERLINK("http://evil")'
     )
     rows = rows_of(evaluator.get(CSV_URL))
-    assert rows[1][-1] == '\'=HYPERLINK("http://evil")'
+    assert rows[1][8] == '\'=HYPERLINK("http://evil")'
     assert AuditEvent.objects.filter(verb=AuditEvent.Verb.EXPORTED).count() == 1
 
 
@@ -139,8 +142,16 @@ def test_xlsx_has_both_sheets_matching_csv(evaluator, baseline):
     assert book.sheetnames == ["Agreed levels", "Level counts"]
     agreed = [[c.value for c in row] for row in book["Agreed levels"].iter_rows()]
     assert len(agreed) == 10
-    assert agreed[1][:7] == ["Halton", "2022 baseline", "Baseline", "2022-03-10", 1, "Vision", 2]
-    assert agreed[2][-1] == "'@SUM(1) and a control  char"
+    # A date is a date in the spreadsheet (sorts and filters as one), not text.
+    day = datetime.datetime(2022, 3, 10)
+    assert agreed[1][:7] == ["Halton", "2022 baseline", "Baseline", day, 1, "Vision", 2]
+    assert agreed[0][-2:] == ["dissent", "nation"]
+    assert agreed[2][-3:] == [
+        "'@SUM(1) and a control  char",
+        "One partner felt it was lower.",
+        "England",
+    ]
+    assert book["Agreed levels"]["D2"].number_format == "yyyy-mm-dd"
     assert len(list(book["Level counts"].iter_rows())) == 10
 
 

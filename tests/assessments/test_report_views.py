@@ -360,3 +360,21 @@ def test_stored_report_pdf_costs_the_round_and_its_audit_record_only(
     assert events[-1].summary == events[1].summary
     assert events[-1].created_at > events[1].created_at
     assert {event.community_id for event in events} == {baseline.community_id}
+
+
+def test_overview_lists_communities_without_a_finalised_round_with_a_note(
+    evaluator, community, baseline, other_community
+):
+    make_round(other_community, finalise=False)
+    quiet = CommunityFactory(name="Quietshire")
+    html = evaluator.get(OVERVIEW).content.decode()
+    waiting = html.split('id="waiting-title"')[1]
+    assert "Halton" not in waiting  # it has a finalised round: it is in the comparison
+    assert f'<a href="{other_community.get_absolute_url()}">Bolsover</a>' in waiting
+    assert "latest round: Consensus workshop" in waiting
+    assert f'<a href="{quiet.get_absolute_url()}">Quietshire</a>' in waiting
+    assert "no round yet" in waiting
+    # Another nation's community is not listed when the overview shows one nation.
+    quiet.nation = "wales"
+    quiet.save()
+    assert "Quietshire" not in evaluator.get(OVERVIEW + "?nation=england").content.decode()
