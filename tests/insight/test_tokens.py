@@ -85,3 +85,22 @@ def test_the_list_shows_uses_of_each_token(evaluator, evaluator_user):
     (listed,) = evaluator.get(URL).context["tokens"]
     assert listed.use_count == 3
     assert listed.last_used_at is not None
+
+
+def test_old_request_records_can_be_pruned(evaluator_user):
+    import datetime
+    import io
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from insight.models import ApiTokenUse
+
+    row, _token = ApiToken.issue(user=evaluator_user, name="old")
+    old = timezone.now() - datetime.timedelta(days=400)
+    ApiTokenUse.objects.create(token=row, at=old, method="GET", path="/api/v1/rounds")
+    ApiTokenUse.objects.create(token=row, method="GET", path="/api/v1/communities")
+    out = io.StringIO()
+    call_command("prune_api_uses", "--days", "365", stdout=out)
+    assert "Deleted 1 " in out.getvalue()
+    assert list(ApiTokenUse.objects.values_list("path", flat=True)) == ["/api/v1/communities"]
