@@ -104,3 +104,14 @@ def test_old_request_records_can_be_pruned(evaluator_user):
     call_command("prune_api_uses", "--days", "365", stdout=out)
     assert "Deleted 1 " in out.getvalue()
     assert list(ApiTokenUse.objects.values_list("path", flat=True)) == ["/api/v1/communities"]
+
+
+def test_an_admin_revokes_a_token_in_django_admin(admin, evaluator_user):
+    row, _token = ApiToken.issue(user=evaluator_user, name="leaked")
+    changelist = reverse("admin:insight_apitoken_changelist")
+    assert "leaked" in admin.get(changelist).content.decode()
+    response = admin.post(changelist, {"action": "revoke", "_selected_action": [row.pk]})
+    assert response.status_code == 302
+    row.refresh_from_db()
+    assert row.revoked_at is not None
+    assert admin.get(reverse("admin:insight_apitoken_add")).status_code == 403
