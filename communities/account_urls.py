@@ -3,6 +3,7 @@
 from django.urls import path
 
 from . import account_views as views
+from . import converters  # noqa: F401 (registers <username:>)
 
 app_name = "accounts"
 
@@ -10,12 +11,12 @@ urlpatterns = [
     path("users/", views.users, name="users"),
     path("users/invite/", views.invite, name="invite"),
     path("users/activity/", views.activity, name="activity"),
-    path("users/<str:username>/", views.user_detail, name="user"),
-    path("users/<str:username>/role/", views.user_role, name="user_role"),
-    path("users/<str:username>/deactivate/", views.user_deactivate, name="user_deactivate"),
-    path("users/<str:username>/reactivate/", views.user_reactivate, name="user_reactivate"),
+    path("users/<username:username>/", views.user_detail, name="user"),
+    path("users/<username:username>/role/", views.user_role, name="user_role"),
+    path("users/<username:username>/deactivate/", views.user_deactivate, name="user_deactivate"),
+    path("users/<username:username>/reactivate/", views.user_reactivate, name="user_reactivate"),
     path(
-        "users/<str:username>/two-factor/remove/",
+        "users/<username:username>/two-factor/remove/",
         views.user_two_factor_reset,
         name="user_two_factor_reset",
     ),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import converters, views  # noqa: F401 (converters registers <username:>)
 
 app_name = "communities"
 
@@ -17,12 +17,12 @@ urlpatterns = [
         name="membership_add",
     ),
     path(
-        "communities/<slug:slug>/facilitators/<str:username>/lead/",
+        "communities/<slug:slug>/facilitators/<username:username>/lead/",
         views.membership_lead,
         name="membership_lead",
     ),
     path(
-        "communities/<slug:slug>/facilitators/<str:username>/remove/",
+        "communities/<slug:slug>/facilitators/<username:username>/remove/",
         views.membership_remove,
         name="membership_remove",
     ),

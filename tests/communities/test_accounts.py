@@ -494,3 +494,19 @@ def test_the_activity_page_lists_account_events_with_labels(admin, facilitator_u
     accounts.user_deactivate(user=facilitator_user, by=User.objects.get(username="root"))
     html = admin.get(reverse("accounts:activity")).content.decode()
     assert "Account deactivated" in html and "fac deactivated" in html
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/accounts/users/a%00b/",
+        "/accounts/users/a%00b/deactivate/",
+        "/communities/halton/facilitators/a%00b/remove/",
+        "/accounts/invitation/a%00b/",
+    ],
+)
+def test_a_nul_in_a_name_or_token_is_a_404_not_a_500(admin, community, url):  # type: ignore[no-untyped-def]
+    """PostgreSQL refuses a NUL byte in a query: such addresses must never reach one."""
+    admin.raise_request_exception = False
+    assert admin.get(url).status_code in (404, 405)
+    assert admin.post(url).status_code in (404, 405)
