@@ -108,7 +108,15 @@ class Docs(DocsBase):
         return render(request, "insight/api_docs.html", context)
 
 
-api = NinjaAPI(
+class Api(NinjaAPI):
+    def create_response(self, *args: Any, **kwargs: Any) -> HttpResponse:
+        # What an evaluator may read, for this user: never kept by a browser or proxy cache.
+        response = super().create_response(*args, **kwargs)
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+api = Api(
     title="smm evaluator API",
     version="1",
     description=(

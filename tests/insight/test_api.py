@@ -72,6 +72,21 @@ def test_an_evaluator_token_reads_and_each_request_is_recorded(places, evaluator
     assert uses[0].client_ip == "127.0.0.1"
 
 
+def test_responses_are_never_cached(places, evaluator_token):
+    assert get(reverse("api-v1:rounds"), evaluator_token)["Cache-Control"] == "private, no-store"
+    assert get(reverse("api-v1:rounds"))["Cache-Control"] == "private, no-store"
+
+
+def test_a_token_works_where_sessions_need_a_second_factor(
+    places, evaluator, evaluator_token, settings
+):
+    # The token was made in a session that passed the second step; the session itself is
+    # sent to set one up first, as on every page.
+    settings.SMM_REQUIRE_2FA = True
+    assert get(reverse("api-v1:rounds"), evaluator_token).status_code == 200
+    assert evaluator.get(reverse("api-v1:rounds")).status_code == 302
+
+
 def test_a_revoked_token_stops_working(places, evaluator_token):
     ApiToken.objects.get().revoke()
     assert get(reverse("api-v1:rounds"), evaluator_token).status_code == 401
