@@ -37,6 +37,8 @@ class InviteForm(forms.Form):
         queryset=Community.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
+        # By slug: a forged id too big for the database's integers is then just not a choice.
+        to_field_name="slug",
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -52,9 +52,14 @@ def _admin(request: HttpRequest) -> User:
 
 
 def _next_url(request: HttpRequest, default: str) -> str:
+    """Where to go after a two-factor page: a path on this site, else `default`."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    if (
+        target.startswith("/")
+        and target.isprintable()
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return target
     return default
@@ -465,14 +470,14 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     next_url = _next_url(request, reverse("communities:dashboard"))
     if user.is_verified():  # type: ignore[attr-defined]
-        return redirect(next_url)
+        return HttpResponseRedirect(next_url)
     if not user.has_two_factor:
-        return redirect(next_url)  # the middleware sends them to set-up if they must
+        return HttpResponseRedirect(next_url)  # the middleware sends them to set-up if they must
     if not two_factor.has_device(user):
         # Its devices were deleted elsewhere (the Django admin): nothing could verify, so
         # the user starts again from set-up (or no second step, when it is not required).
         two_factor.two_factor_lost(user=user)
-        return redirect(next_url)
+        return HttpResponseRedirect(next_url)
     form = CodeForm(
         request.POST or None,
         help_text=_("6 digits from your authenticator app, or one of your recovery codes."),
@@ -491,7 +496,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
                     )
                     % {"left": result.recovery_codes_left},
                 )
-            return redirect(next_url)
+            return HttpResponseRedirect(next_url)
         form.add_error("code", result.message)
     return render(
         request,

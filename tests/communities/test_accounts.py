@@ -65,7 +65,7 @@ def test_an_admin_invites_and_the_link_opens_an_account_with_role_and_communitie
         admin,
         email="nia@example.org",
         role="facilitator",
-        communities=[community.pk, other_community.pk],
+        communities=[community.slug, other_community.slug],
     )
     (message,) = mail.outbox
     assert message.to == ["nia@example.org"]
