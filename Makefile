@@ -11,7 +11,9 @@ PYTHON ?= $(shell for p in $$HOME/.pyenv/versions/3.13*/bin/python3 $$HOME/.pyen
 PG_URL ?= postgres://postgres@127.0.0.1:5432/smm
 PYTEST_ARGS ?= -n 2
 
-.PHONY: browser-deps help run test lint typecheck migrations-check test-sqlite test-postgres system-deps demo prod-check bench clean
+NODE_DEPS := node_modules/vnu-jar/build/dist/vnu.jar
+
+.PHONY: browser-deps node-deps help run test lint typecheck migrations-check test-sqlite test-postgres system-deps demo prod-check bench clean
 
 help:
 	@echo "make run   - set up and serve the demo on http://127.0.0.1:8000 (SQLite)"
@@ -30,6 +32,14 @@ system-deps:
 
 browser-deps:
 	@bash scripts/system-deps.sh --browser
+
+# The Nu HTML Checker (tests/test_html_valid.py), pinned in package.json/package-lock.json.
+# --ignore-scripts: its postinstall only looks for a Java, which system-deps.sh provides.
+$(NODE_DEPS): package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --silent
+	@touch $@
+
+node-deps: $(NODE_DEPS)
 
 demo: $(VENV)/.installed system-deps
 	$(PY) manage.py migrate --noinput -v0
@@ -55,11 +65,11 @@ typecheck: $(VENV)/.installed
 migrations-check: $(VENV)/.installed
 	DJANGO_SETTINGS_MODULE=smm_site.settings.test $(PY) manage.py makemigrations --check --dry-run
 
-test-sqlite: $(VENV)/.installed system-deps browser-deps
+test-sqlite: $(VENV)/.installed system-deps browser-deps node-deps
 	@echo "=== pytest on SQLite ==="
 	env -u DATABASE_URL $(VENV)/bin/pytest $(PYTEST_ARGS)
 
-test-postgres: $(VENV)/.installed system-deps browser-deps
+test-postgres: $(VENV)/.installed system-deps browser-deps node-deps
 	@echo "=== pytest on PostgreSQL ==="
 	@url="$${DATABASE_URL:-$(PG_URL)}"; \
 	if $(PY) scripts/db_reachable.py "$$url"; then \

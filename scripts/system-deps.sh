@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# Installs the system libraries WeasyPrint needs and Debian's Chromium for the browser tests,
-# when they are missing and we are allowed to (root with apt-get). Otherwise says what to install.
+# Installs the system libraries WeasyPrint needs, and Debian's Chromium and a Java for the browser
+# and HTML tests, when they are missing and we are allowed to (root with apt-get). Otherwise says
+# what to install.
 set -euo pipefail
 need=()
 ldconfig -p 2>/dev/null | grep -q "libpango-1.0" || need+=(libpango-1.0-0 libpangoft2-1.0-0)
 ldconfig -p 2>/dev/null | grep -q "libharfbuzz-subset" || need+=(libharfbuzz-subset0)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
-# Chromium only for the tests (`system-deps.sh --browser`), not for `make run`.
+# Chromium and Java (the Nu HTML Checker, vnu.jar) only for the tests (`system-deps.sh
+# --browser`), not for `make run`.
 if [ "${1:-}" = "--browser" ]; then
   [ -x /usr/bin/chromium ] || need+=(chromium)
+  command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
 fi
 fc-list 2>/dev/null | grep -qi dejavu || need+=(fonts-dejavu-core)
 [ ${#need[@]} -eq 0 ] && exit 0
