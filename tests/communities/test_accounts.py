@@ -510,3 +510,30 @@ def test_a_nul_in_a_name_or_token_is_a_404_not_a_500(admin, community, url):  # 
     admin.raise_request_exception = False
     assert admin.get(url).status_code in (404, 405)
     assert admin.post(url).status_code in (404, 405)
+
+
+def _queries(client: Client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_the_activity_and_community_pages_queries_do_not_grow(admin, admin_user_, community):  # type: ignore[no-untyped-def]
+    def add(n: int) -> None:
+        for _n in range(n):
+            user = UserFactory()
+            accounts.membership_add(
+                community=community, user=user, is_local_lead=False, by=admin_user_
+            )
+
+    add(2)
+    activity, page = (
+        _queries(admin, reverse("accounts:activity")),
+        _queries(admin, community.get_absolute_url()),
+    )
+    add(15)
+    assert _queries(admin, reverse("accounts:activity")) == activity
+    assert _queries(admin, community.get_absolute_url()) == page
