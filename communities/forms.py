@@ -49,7 +49,7 @@ class FocalIssueChooseForm(_CrispyForm, forms.ModelForm):
         model = FocalIssue
         fields = ["title", "area", "description", "started_on"]
         widgets = {
-            "started_on": forms.DateInput(attrs={"type": "date"}),
+            "started_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "description": forms.Textarea(attrs={"rows": 3}),
         }
 
@@ -84,8 +84,8 @@ class FocalIssueEditForm(_CrispyForm, forms.ModelForm):
         model = FocalIssue
         fields = ["title", "area", "description", "started_on", "ended_on", "change_reason"]
         widgets = {
-            "started_on": forms.DateInput(attrs={"type": "date"}),
-            "ended_on": forms.DateInput(attrs={"type": "date"}),
+            "started_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "ended_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "description": forms.Textarea(attrs={"rows": 3}),
             "change_reason": forms.Textarea(attrs={"rows": 3}),
         }
