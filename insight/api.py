@@ -89,6 +89,17 @@ class SessionAuth(APIKeyCookie):
         return _reader(request.user)
 
 
+def _values(schema: dict[str, Any]) -> str:
+    """What a parameter takes, as the docs page says it: its choices, or its type and range."""
+    for option in [schema, *schema.get("anyOf", [])]:
+        if "enum" in option:
+            return ", ".join(option["enum"])
+    kind = schema.get("format") or schema.get("type") or "string"
+    if "minimum" in schema and "maximum" in schema:
+        return f"{kind}, {schema['minimum']}–{schema['maximum']}"
+    return str(kind)
+
+
 class Docs(DocsBase):
     """A docs page of our own listing the operations from the schema: Swagger UI and Redoc
     would fetch their code from a CDN, and nothing is loaded from a third-party host here."""
@@ -96,7 +107,14 @@ class Docs(DocsBase):
     def render_page(self, request: HttpRequest, api: NinjaAPI, **kwargs: Any) -> HttpResponse:
         schema = api.get_openapi_schema()
         operations = [
-            {"method": method.upper(), "path": path, **operation}
+            {
+                "method": method.upper(),
+                "path": path,
+                **operation,
+                "parameters": [
+                    {**p, "values": _values(p["schema"])} for p in operation.get("parameters", [])
+                ],
+            }
             for path, methods in schema["paths"].items()
             for method, operation in methods.items()
         ]
@@ -122,7 +140,7 @@ api = Api(
     description=(
         "Read-only data for evaluators: communities, finalised rounds, agreed levels and level "
         "counts. No names, emails, per-person status or private scores. Send a token from "
-        "the tokens page as `Authorization: Bearer smm_…`."
+        "the tokens page in the header Authorization: Bearer smm_…"
     ),
     urls_namespace="api-v1",
     auth=[TokenAuth(), SessionAuth()],
@@ -235,6 +253,7 @@ def communities(
 
 @api.get("/communities/{code}", response={200: CommunityOut, **ERRORS}, tags=["communities"])
 def community(request: HttpRequest, code: UUID) -> dict[str, Any]:
+    """One community, by its code."""
     return _community(get_object_or_404(_communities(_user(request)), code=code))
 
 

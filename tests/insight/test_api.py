@@ -255,3 +255,13 @@ def test_other_users_tokens_are_unaffected_by_a_revoke(places, evaluator_token):
     _row, token = ApiToken.issue(user=other, name="theirs")
     ApiToken.objects.get(user__username="eval").revoke()
     assert get(reverse("api-v1:rounds"), token).status_code == 200
+
+
+def test_the_docs_page_lists_every_operation_from_the_schema(client):  # type: ignore[no-untyped-def]
+    html = client.get(reverse("api-v1:openapi-view")).content.decode()
+    for path in ("/api/v1/rounds", "/api/v1/rounds/{code}/level-counts", "/api/v1/level-counts"):
+        assert f"<code>{path}</code>" in html
+    assert "england, wales, scotland, northern-ireland" in html  # a parameter's choices
+    assert "integer, 1–100" in html
+    assert "401 Unauthorized" in html
+    assert "swagger" not in html.lower() and "cdn" not in html.lower()

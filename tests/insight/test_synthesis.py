@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from insight.synthesis import search_words
@@ -111,11 +113,14 @@ def test_statements_come_a_page_at_a_time(places, evaluator):
 
 def test_query_count_does_not_grow_with_communities(places, evaluator, django_assert_num_queries):  # type: ignore[no-untyped-def]
     page(evaluator)  # the rubric's dimensions are then kept by the process (sheet.local_cache)
-    # Session and user, the current rubric, the overview's rounds, the lines' rounds and
-    # levels, the statements' count, page and next steps.
-    with django_assert_num_queries(9):
+    # Session and user, the current rubric, the overview's rounds and its communities waiting
+    # for a first round, the lines' rounds and levels, the statements' count, page and next
+    # steps: 10. Pinned as measured, so that a change to the overview's own reads (which this
+    # page shares) does not fail it, as long as the count stays flat and within that.
+    with CaptureQueriesContext(connection) as small:
         page(evaluator, q="agreed")
+    assert len(small) <= 10
     more_communities(6)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(len(small)):
         response, _html = page(evaluator, q="agreed")
     assert len(response.context["data"].lines) == 8
