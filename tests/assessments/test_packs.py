@@ -63,7 +63,7 @@ def test_start_renders_in_the_background_and_the_page_offers_the_download(
     assert "The pack is ready" in html
     assert job_url(job, "assessments:pack_download") in html
     assert 'role="status"' in html and 'aria-live="polite"' in html
-    assert "hx-trigger" not in html  # finished: no more polling
+    assert "data-hx-trigger" not in html  # finished: no more polling
 
     content = download(evaluator, job)
     assert content.startswith(b"%PDF")
@@ -93,7 +93,7 @@ def test_queued_job_page_shows_progress_and_polls(evaluator, evaluator_user):
         in html
     )
     assert "25 % done (4 of 16 parts)" in html
-    assert 'hx-trigger="every 1s"' in html
+    assert 'data-hx-trigger="every 1s"' in html
     assert '<label class="form-label" for="pack-progress-bar">' in html
     assert f'href="{job_url(job)}">Check again</a>' in html  # works without JavaScript
     # The htmx poll gets only the partial.
@@ -152,7 +152,7 @@ def test_failure_is_recorded_and_shown(evaluator, two_communities, monkeypatch):
     html = evaluator.get(job_url(job)).content.decode()
     assert "The pack could not be made." in html
     assert 'role="alert"' in html
-    assert "Try again" in html and "hx-trigger" not in html
+    assert "Try again" in html and "data-hx-trigger" not in html
     assert evaluator.get(job_url(job, "assessments:pack_download")).status_code == 302
 
 
@@ -376,7 +376,7 @@ def test_database_queue_and_db_worker_render_the_pack(settings, evaluator_user, 
     assert task.task_path == "assessments.tasks.render_evaluator_pack"
     assert job.task_id == str(task.id)
     html = client.get(job_url(job)).content.decode()
-    assert "Waiting for a free worker" in html and 'hx-trigger="every 1s"' in html
+    assert "Waiting for a free worker" in html and 'data-hx-trigger="every 1s"' in html
 
     call_command(
         "db_worker", batch=True, interval=0, startup_delay=False, reload=False, verbosity=0

@@ -202,7 +202,7 @@ def test_follow_shows_the_current_dimension_without_the_spread_until_revealed(
     assert "Collaboration" in html
     assert "Not shown yet" in html
     assert "Ratings for" not in html
-    assert 'hx-trigger="every 3s"' in html
+    assert 'data-hx-trigger="every 3s"' in html
 
     workshop_round.spread_revealed = True
     workshop_round.save()
