@@ -9,7 +9,7 @@ from django import forms
 from django.contrib.auth.forms import BaseUserCreationForm, PasswordResetForm, UsernameField
 from django.utils.translation import gettext_lazy as _
 
-from .models import AccountRole, Community, Membership, User
+from .models import AccountRole, Community, User
 
 
 def _helper() -> FormHelper:
@@ -148,12 +148,6 @@ class MembershipAddForm(forms.Form):
 def _person_label(user: User) -> str:
     name = user.get_full_name()
     return f"{name} ({user.get_username()})" if name else user.get_username()
-
-
-class MembershipLeadForm(forms.ModelForm):  # type: ignore[type-arg]
-    class Meta:
-        model = Membership
-        fields = ["is_local_lead"]
 
 
 class CommunityCreateForm(forms.ModelForm):  # type: ignore[type-arg]

@@ -4,6 +4,7 @@ change and reset (Django's views with our templates and audit), and two-factor s
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 import segno
 from django.conf import settings
@@ -217,7 +218,7 @@ def invite(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def invitation_revoke(request: HttpRequest, code: Any) -> HttpResponse:
+def invitation_revoke(request: HttpRequest, code: UUID) -> HttpResponse:
     by = _admin(request)
     invitation = get_object_or_404(Invitation, code=code)
     try:

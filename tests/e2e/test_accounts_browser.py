@@ -80,7 +80,7 @@ def test_invite_set_password_set_up_totp_and_sign_in(browser, live_server, setti
     # Signing in again: the password, then the code the app shows next.
     eve.get_by_role("button", name="Toggle navigation").click()
     eve.get_by_role("button", name="Log out").click()
-    eve.wait_for_load_state("networkidle")
+    eve.wait_for_url("**/accounts/login/")  # signed out: the log-in page, not the dashboard
     login(eve, "eve", PASSWORD)
     assert eve.get_by_role("heading", name="Second step").is_visible()
     check_page(eve, "accounts-second-step")
