@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
+from enum import StrEnum
+from typing import TYPE_CHECKING, Literal
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -22,7 +23,7 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from communities.models import Community, Stakeholder
@@ -34,7 +35,15 @@ if TYPE_CHECKING:
 
 
 class RoundError(Exception):
-    """A round operation that cannot be done; the message is for the facilitator."""
+    """A round operation that cannot be done; the message is for the facilitator.
+
+    `field` names the form field the message belongs to (None: the form as a whole), so the
+    page can show it beside what was typed and link to it from the error summary.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def personal_link(token: str) -> str:
@@ -83,11 +92,49 @@ def round_create(
     return assessment
 
 
+def _check_can_open(assessment: Assessment, deadline: date | None) -> None:
+    """Opening collection with nobody to answer, or past its own deadline, helps no one: the
+    links would lead nowhere, or to a sheet that says it is already late."""
+    if not assessment.participants.exists():
+        raise RoundError(
+            _(
+                "Add at least one person to the round before opening collection: "
+                "nobody could answer."
+            )
+        )
+    if deadline is not None and deadline < timezone.localdate():
+        raise RoundError(
+            _(
+                "The deadline for private scores (%(date)s) is in the past. Choose a later date, "
+                "or leave it empty for no deadline."
+            )
+            % {"date": formats.date_format(deadline, "j F Y")},
+            field="deadline",
+        )
+
+
 @transaction.atomic
-def round_move(*, assessment: Assessment, to: str, by: User) -> None:
-    """Open or close collection (the lifecycle methods raise TransitionError)."""
+def round_move(
+    *,
+    assessment: Assessment,
+    to: str,
+    by: User,
+    deadline: date | Literal[False] | None = False,
+) -> None:
+    """Open or close collection (the lifecycle methods raise TransitionError).
+
+    Opening may set a new deadline at the same time (`deadline`; False keeps the round's own),
+    and is refused with a RoundError when nobody is in the round or the deadline has passed.
+    """
     before = assessment.get_status_display()
     if to == Assessment.Status.COLLECTING:
+        new_deadline = assessment.deadline if deadline is False else deadline
+        # Only from a status that may open (else open_collection's TransitionError says why).
+        if assessment.status in (Assessment.Status.DRAFT, Assessment.Status.WORKSHOP):
+            _check_can_open(assessment, new_deadline)
+        if new_deadline != assessment.deadline:
+            assessment.deadline = new_deadline
+            assessment.save(update_fields=["deadline"])
         assessment.open_collection()
     elif to == Assessment.Status.WORKSHOP:
         assessment.close_collection()
@@ -292,3 +339,63 @@ def reminders_send(*, assessment: Assessment, by: User) -> ReminderResult:
             assessment=assessment,
         )
     return ReminderResult(sent=sent, without_email=without_email)
+
+
+class Step(StrEnum):
+    """The round's next step, in the order a round goes through them."""
+
+    ADD_PEOPLE = "add-people"
+    OPEN = "open"
+    INVITE = "invite"
+    CLOSE = "close"
+    ANALYSIS = "analysis"
+    WORKSHOP = "workshop"
+    PRIORITIES = "priorities"
+    FINALISE = "finalise"
+    REPORT = "report"
+
+
+@dataclass(frozen=True)
+class Progress:
+    """What the round page knows about how far a round has got (counts only, no answers)."""
+
+    status: str
+    people: int = 0
+    invited: int = 0
+    not_invited_with_email: int = 0
+    dimensions: int = 0
+    agreed: int = 0
+    priorities: int = 0
+    workshop_started: bool = False
+    workshop_due: bool = False
+
+
+def next_step(progress: Progress) -> Step:
+    """The one thing to do next, which the round page makes its primary button.
+
+    Add people → open collection → send invitations → close collection → study the spread →
+    run the workshop → choose priorities → finalise → the report. Invitations stay the next
+    step while someone with an email address has not been sent one, or nobody at all has been
+    invited (slips or a copied link count once the person is marked invited). The analysis
+    comes before the workshop until the workshop has begun (an agreed level, the spread shown,
+    the room moved on) or its date has come.
+    """
+    status = Assessment.Status
+    if progress.status == status.DRAFT:
+        return Step.OPEN if progress.people else Step.ADD_PEOPLE
+    if progress.status == status.COLLECTING:
+        if not progress.people:
+            return Step.ADD_PEOPLE
+        if progress.not_invited_with_email or not progress.invited:
+            return Step.INVITE
+        return Step.CLOSE
+    if progress.status == status.WORKSHOP:
+        begun = progress.agreed or progress.workshop_started or progress.workshop_due
+        if not begun:
+            return Step.ANALYSIS
+        if progress.agreed < progress.dimensions:
+            return Step.WORKSHOP
+        if not progress.priorities:
+            return Step.PRIORITIES
+        return Step.FINALISE
+    return Step.REPORT

@@ -332,7 +332,10 @@ MATRIX: dict[str, Entry] = {
     # --- rounds --------------------------------------------------------------------------------
     "assessments:round_create": Entry(slug, get=WRITE(), post=WRITE(400)),
     "assessments:round": Entry(on("collecting"), get=READ(), post=NO_POST),
-    "assessments:round_status": Entry(on("collecting"), get=NO_GET, post=WRITE(303)),
+    # An empty POST names no status to move to: the round page again with the problem, 400.
+    "assessments:round_status": Entry(on("collecting"), get=NO_GET, post=WRITE(400)),
+    # The round page's progress line (counts only), polled while collecting.
+    "assessments:round_progress": Entry(on("collecting"), get=READ(), post=NO_POST),
     "assessments:participants_add": Entry(on("collecting"), get=WRITE(), post=WRITE(400)),
     "assessments:round_invite": Entry(on("collecting"), get=NO_GET, post=WRITE(303)),
     "assessments:round_remind": Entry(on("collecting"), get=NO_GET, post=WRITE(303)),

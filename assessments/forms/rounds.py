@@ -17,6 +17,10 @@ from ..models import Assessment
 class DateInput(forms.DateInput):
     input_type = "date"
 
+    def __init__(self, attrs: dict[str, Any] | None = None, format: str | None = None) -> None:
+        # <input type="date"> reads only ISO dates, whatever the language's own format.
+        super().__init__(attrs, format or "%Y-%m-%d")
+
 
 class RoundForm(forms.ModelForm):
     class Meta:
@@ -78,3 +82,18 @@ class ParticipantsAddForm(forms.Form):
         field = self.fields["stakeholders"]
         assert isinstance(field, forms.ModelMultipleChoiceField)
         field.queryset = community.stakeholders.active().select_related("organisation")
+
+
+class OpenCollectionForm(forms.Form):
+    """Open collection, with the deadline shown (and changeable) at the moment it matters.
+
+    The round has no edit page, so a deadline set when it was created, and since passed, is put
+    right here; the service refuses a past one (rounds.round_move).
+    """
+
+    deadline = forms.DateField(
+        label=_("Deadline for private scores"),
+        required=False,
+        widget=DateInput(attrs={"class": "form-control"}),
+        help_text=_("Leave empty for no deadline."),
+    )

@@ -5,6 +5,8 @@ Pages here show who has and has not submitted, never what anyone answered.
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Literal
 from uuid import UUID
 
 from django.contrib import messages
@@ -13,21 +15,31 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from communities.access import can_write, get_assessment_for, get_community_for, sees_people
 from smm_site.rows import row_url, with_links
 
-from ..forms.rounds import ParticipantsAddForm, RoundForm, StakeholderFilterForm
+from ..forms.rounds import (
+    OpenCollectionForm,
+    ParticipantsAddForm,
+    RoundForm,
+    StakeholderFilterForm,
+)
 from ..forms.scoring import PaperSheetForm
-from ..models import Assessment, Participant, TransitionError
+from ..models import Assessment, ConsensusScore, Participant, TransitionError
 from ..qr import qr_svg
 from ..reports.pdf import invitation_slips_pdf
 from ..rounds import (
+    Progress,
     RoundError,
+    Step,
     invitations_send,
+    next_step,
     participant_link_show,
     participant_mark_invited,
     participants_add,
@@ -39,6 +51,7 @@ from ..rounds import (
 )
 from ..rounds import participant_link_revoke as participant_link_revoke_service
 from ..scoring import CollectionClosed, PaperEntryRefused, paper_sheet_enter
+from ..sheet import rubric_dimensions
 
 
 def _participant_of(assessment: Assessment, participant_code: UUID) -> Participant:
@@ -83,10 +96,72 @@ def round_create_view(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-@login_required
-@require_http_methods(["GET", "HEAD"])
-def round_detail(request: HttpRequest, code: UUID) -> HttpResponse:
-    assessment = get_assessment_for(request, code, related=("community",))
+def _counts(assessment: Assessment) -> dict[str, int]:
+    return assessment.participants.aggregate(
+        total=Count("pk"),
+        invited=Count("pk", filter=Q(invited_at__isnull=False)),
+        opened=Count("pk", filter=Q(opened_at__isnull=False)),
+        drafts=Count("pk", filter=Q(draft_saved_at__isnull=False, submitted_at__isnull=True)),
+        submitted=Count("pk", filter=Q(submitted_at__isnull=False)),
+    )
+
+
+def _progress(
+    assessment: Assessment, counts: dict[str, int], not_invited_with_email: int
+) -> Progress:
+    agreed = priorities = dimensions = 0
+    if assessment.status == Assessment.Status.WORKSHOP:
+        # Only at the workshop stage do the agreed levels decide the next step.
+        found = ConsensusScore.objects.filter(assessment=assessment).aggregate(
+            agreed=Count("pk"), priorities=Count("pk", filter=Q(is_priority=True))
+        )
+        agreed, priorities = found["agreed"], found["priorities"]
+        dimensions = len(rubric_dimensions(assessment.rubric_id))
+    return Progress(
+        status=assessment.status,
+        people=counts["total"],
+        invited=counts["invited"],
+        not_invited_with_email=not_invited_with_email,
+        dimensions=dimensions,
+        agreed=agreed,
+        priorities=priorities,
+        workshop_started=assessment.spread_revealed or assessment.current_dimension > 1,
+        workshop_due=bool(
+            assessment.workshop_date and assessment.workshop_date <= timezone.localdate()
+        ),
+    )
+
+
+def _close_note(counts: dict[str, int]) -> str:
+    """What closing collection does to those who have not submitted, said before it is done.
+
+    Their answers stay as they saved them, but only submitted sheets go into the anonymous
+    spread (selectors.py, aggregation), and no one can submit once collection is closed.
+    """
+    waiting = counts["total"] - counts["submitted"]
+    if not waiting:
+        return _(
+            "Everyone has submitted. Closing collection makes personal links read-only and moves "
+            "the round to the workshop."
+        )
+    return ngettext(
+        "%(n)d of %(total)d people has not submitted. If you close collection now, their link "
+        "shows what they saved read-only and they can no longer submit; a saved draft is kept "
+        "but not counted in the anonymous spread.",
+        "%(n)d of %(total)d people have not submitted. If you close collection now, their links "
+        "show what they saved read-only and they can no longer submit; saved drafts are kept "
+        "but not counted in the anonymous spread.",
+        waiting,
+    ) % {"n": waiting, "total": counts["total"]}
+
+
+def _render_round(
+    request: HttpRequest,
+    assessment: Assessment,
+    *,
+    open_form: OpenCollectionForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     people = sees_people(request)
     # Names and status only, for those who chase: no score or reason is ever fetched for this
     # page, and for evaluators (who see the counts) not even a participant.
@@ -107,46 +182,86 @@ def round_detail(request: HttpRequest, code: UUID) -> HttpResponse:
         if people
         else ()
     )
+    code = assessment.code
     participants = with_links(
         participants,
         link=row_url("assessments:participant_link", row_kwarg="participant", code=code),
         paper=row_url("assessments:paper_sheet", row_kwarg="participant", code=code),
     )
-    counts = assessment.participants.aggregate(
-        total=Count("pk"),
-        invited=Count("pk", filter=Q(invited_at__isnull=False)),
-        opened=Count("pk", filter=Q(opened_at__isnull=False)),
-        drafts=Count("pk", filter=Q(draft_saved_at__isnull=False, submitted_at__isnull=True)),
-        submitted=Count("pk", filter=Q(submitted_at__isnull=False)),
+    counts = _counts(assessment)
+    not_invited_with_email = sum(
+        1 for p in participants if p.invited_at is None and p.stakeholder.email
     )
+    writes = can_write(request, assessment.community)
+    if open_form is None and writes and assessment.status == Assessment.Status.DRAFT:
+        open_form = OpenCollectionForm(initial={"deadline": assessment.deadline})
     context = {
         "assessment": assessment,
         "community": assessment.community,
         "participants": participants,
         "sees_people": people,
         "counts": counts,
+        "close_note": _close_note(counts),
         "pending_with_email": sum(
             1 for p in participants if p.submitted_at is None and p.stakeholder.email
         ),
-        "not_invited_with_email": sum(
-            1 for p in participants if p.invited_at is None and p.stakeholder.email
-        ),
-        "can_write": can_write(request, assessment.community),
+        "not_invited_with_email": not_invited_with_email,
+        "can_write": writes,
+        "next": next_step(_progress(assessment, counts, not_invited_with_email)),
+        "Step": Step,
+        "open_form": open_form,
         "Status": Assessment.Status,
     }
-    return render(request, "assessments/rounds/detail.html", context)
+    return render(request, "assessments/rounds/detail.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def round_detail(request: HttpRequest, code: UUID) -> HttpResponse:
+    assessment = get_assessment_for(request, code, related=("community",))
+    return _render_round(request, assessment)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def round_progress(request: HttpRequest, code: UUID) -> HttpResponse:
+    """The round page's progress line, polled (htmx) while collection is open: counts only."""
+    assessment = get_assessment_for(request, code)
+    context = {"assessment": assessment, "counts": _counts(assessment), "Status": Assessment.Status}
+    return render(request, "assessments/rounds/_detail_body.html#progress", context)
 
 
 @login_required
 @require_POST
 def round_status(request: HttpRequest, code: UUID) -> HttpResponse:
-    assessment = get_assessment_for(request, code, write=True)
+    """Open or close collection. A refusal shows the round page again with the reason, as an
+    error on the form (what was typed kept), answered 400 (bad input) or 409 (not now)."""
+    assessment = get_assessment_for(request, code, write=True, related=("community",))
     to = request.POST.get("to", "")
+    form = None
+    deadline: date | Literal[False] | None = False
+    if to == Assessment.Status.COLLECTING and assessment.status == Assessment.Status.DRAFT:
+        form = OpenCollectionForm(request.POST)
+        if not form.is_valid():
+            return _render_round(request, assessment, open_form=form, status=400)
+        deadline = form.cleaned_data["deadline"]
     try:
-        round_move(assessment=assessment, to=to, by=request.user)  # type: ignore[arg-type]
-    except (TransitionError, RoundError) as error:
-        messages.error(request, str(error))
-        return HttpResponseRedirect(assessment.get_absolute_url(), status=303)
+        round_move(assessment=assessment, to=to, by=request.user, deadline=deadline)  # type: ignore[arg-type]
+    except RoundError as error:
+        form = form or OpenCollectionForm(request.POST)
+        form.is_valid()  # so add_error has cleaned_data to drop the field from
+        form.add_error(error.field, str(error))
+        # A past deadline or a status this page never asks for is bad input; nobody in the
+        # round yet is a state to put right first.
+        moves = (Assessment.Status.COLLECTING, Assessment.Status.WORKSHOP)
+        bad_input = error.field is not None or to not in moves
+        return _render_round(request, assessment, open_form=form, status=400 if bad_input else 409)
+    except TransitionError as error:
+        form = OpenCollectionForm(request.POST)
+        form.is_valid()
+        form.add_error(None, str(error))
+        return _render_round(request, assessment, open_form=form, status=409)
     if to == Assessment.Status.WORKSHOP:
         messages.success(
             request,
@@ -434,6 +549,7 @@ urlpatterns = [
     path("communities/<slug:slug>/rounds/new/", round_create_view, name="round_create"),
     path("rounds/<uuid:code>/", round_detail, name="round"),
     path("rounds/<uuid:code>/status/", round_status, name="round_status"),
+    path("rounds/<uuid:code>/progress/", round_progress, name="round_progress"),
     path("rounds/<uuid:code>/participants/add/", round_participants_add, name="participants_add"),
     path("rounds/<uuid:code>/invite/", round_invite, name="round_invite"),
     path("rounds/<uuid:code>/remind/", round_remind, name="round_remind"),

@@ -220,6 +220,7 @@ def test_open_and_close_collection_are_audited(facilitator, community):
     draft = AssessmentFactory(
         community=community, focal_issue=community.current_focal_issue, status="draft"
     )
+    ParticipantFactory(assessment=draft)
     url = round_url(draft, "round_status")
     assert facilitator.post(url, {"to": "collecting"}).status_code == 303
     draft.refresh_from_db()
@@ -230,15 +231,12 @@ def test_open_and_close_collection_are_audited(facilitator, community):
     assert AuditEvent.objects.filter(assessment=draft, verb="status-changed").count() == 2
 
 
-def test_impossible_transition_is_a_message_not_a_500(facilitator, assessment):
-    response = facilitator.post(
-        round_url(assessment, "round_status"), {"to": "collecting"}, follow=True
-    )
-    assert response.status_code == 200
+def test_impossible_transition_is_a_clear_4xx_not_a_500(facilitator, assessment):
+    response = facilitator.post(round_url(assessment, "round_status"), {"to": "collecting"})
+    assert response.status_code == 409
     assert "cannot go from" in response.content.decode()
-    response = facilitator.post(
-        round_url(assessment, "round_status"), {"to": "finalised"}, follow=True
-    )
+    response = facilitator.post(round_url(assessment, "round_status"), {"to": "finalised"})
+    assert response.status_code == 400
     assert "not done from this page" in response.content.decode()
     assessment.refresh_from_db()
     assert assessment.status == "collecting"

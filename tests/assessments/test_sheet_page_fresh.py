@@ -71,8 +71,8 @@ def test_an_unknown_link_is_never_served_a_kept_page(participant):
 
 def test_a_signed_in_visit_is_never_kept(facilitator, participant):
     # A facilitator with a message pending looks at the link: the message is theirs alone.
-    url = reverse("assessments:round_status", kwargs={"code": participant.assessment.code})
-    facilitator.post(url, {"to": "draft"})  # refused: leaves a message, not yet shown
+    url = reverse("assessments:round_remind", kwargs={"code": participant.assessment.code})
+    facilitator.post(url)  # "0 reminders sent": leaves a message, not yet shown
     assert 'class="messages"' in facilitator.get(sheet_url(participant.token)).content.decode()
     for _ in range(2):  # rendered, then (were it kept) from the cache
         assert 'class="messages"' not in Client().get(sheet_url(participant.token)).content.decode()
