@@ -374,7 +374,11 @@ class PasswordReset(auth_views.PasswordResetView):
 
     form_class = ResetRequestForm
     email_template_name = "registration/password_reset_email.txt"
-    extra_email_context = {"site_url": settings.SITE_URL}
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        # Links are built on SITE_URL, the public address, never on the request's Host header.
+        self.extra_email_context = {"site_url": settings.SITE_URL}
+        return super().form_valid(form)
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not accounts.reset_allowed_from(request):

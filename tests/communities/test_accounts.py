@@ -321,6 +321,16 @@ def test_a_reset_sends_a_single_use_link_that_sets_the_password(facilitator_user
     assert [e.detail["user"] for e in events(AccountVerb.PASSWORD_RESET_DONE)] == ["fac"]
 
 
+def test_the_reset_link_is_on_the_public_address_whatever_the_host_header(
+    settings, facilitator_user
+):  # type: ignore[no-untyped-def]
+    settings.SITE_URL = "https://smm.example.org"
+    settings.ALLOWED_HOSTS = ["*"]
+    Client().post(reverse("password_reset"), {"email": "fac@example.org"}, HTTP_HOST="evil.example")
+    assert "https://smm.example.org/accounts/password/reset/" in mail.outbox[0].body
+    assert "evil.example" not in mail.outbox[0].body
+
+
 def test_a_reset_for_an_unknown_address_gives_the_same_answer(facilitator_user):  # type: ignore[no-untyped-def]
     known = _reset(Client(), "fac@example.org")
     unknown = _reset(Client(), "nobody@example.org")
