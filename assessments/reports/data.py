@@ -12,7 +12,7 @@ from datetime import date
 from statistics import mean
 from typing import TYPE_CHECKING, NamedTuple, overload
 
-from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models import F, OuterRef, Subquery
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
@@ -355,9 +355,6 @@ class Overview:
     dimensions: list[DimensionInfo]
     lines: Sequence[CommunityLine]
     areas: list[str]
-    # Communities (of the nation chosen) with no finalised round yet: listed with a note, so an
-    # evaluator sees who is missing from the comparison and why.
-    waiting: list[Waiting] = field(default_factory=list)
 
 
 class Waiting(NamedTuple):
@@ -452,18 +449,14 @@ def overview(
         else Rubric.objects.filter(is_current=True).values_list("pk", flat=True).first()
     )
     dimensions = rubric_dimensions(rubric_id) if rubric_id else []
-    return Overview(
-        dimensions=dimensions,
-        lines=_Lines(chosen, dimensions),
-        areas=areas,
-        waiting=_waiting(user, rounds, nation=nation),
-    )
+    return Overview(dimensions=dimensions, lines=_Lines(chosen, dimensions), areas=areas)
 
 
-def _waiting(
-    user: User | AnonymousUser, finalised: QuerySet[Assessment], *, nation: str
-) -> list[Waiting]:
-    """Visible, active communities (of the nation) without a round in `finalised`. One query."""
+def waiting(user: User | AnonymousUser, *, nation: str = "", **_filters: str) -> list[Waiting]:
+    """Visible, active communities (of the nation) with no finalised round yet: the overview
+    lists them under the comparison with a note, so an evaluator sees who is missing and why.
+    One query."""
+    finalised = Assessment.objects.finalised()
     latest = Assessment.objects.filter(community=OuterRef("pk")).order_by("-created_at")
     communities = Community.objects.visible_to(user).active()
     if nation:

@@ -28,7 +28,7 @@ from ..links import LinkError, participant_for_token
 from ..models import LEVEL_LABELS, Assessment, AuditEvent, IndividualScore, Rubric, audit
 from ..reports import charts, exports, pdf
 from ..reports.data import overview as overview_data
-from ..reports.data import round_report, rubric_dimensions
+from ..reports.data import round_report, rubric_dimensions, waiting
 from ..reports.forms import OverviewFilterForm
 
 
@@ -149,6 +149,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "page_range": page.paginator.get_elided_page_range(page.number),
         "page_query": f"{others.urlencode()}&" if others else "",
         "heatmap": charts.heatmap_figure(shown) if shown.lines else None,
+        "waiting": waiting(request.user, **filters),
     }
     invalid = form.is_bound and not form.is_valid()
     return render(
