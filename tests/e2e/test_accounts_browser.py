@@ -132,8 +132,32 @@ def test_facilitators_communities_and_the_account_page_on_a_phone(
     assert page.get_by_text("Archived on").is_visible()
     check_page(page)
 
+    for url in ("/accounts/users/fac/", "/accounts/users/activity/", "/accounts/password/change/"):
+        page.goto(url)
+        check_page(page)
     page.goto("/accounts/security/")
     check_page(page, "accounts-security")
     page.get_by_role("button", name="Sign out everywhere else").click()
     page.wait_for_load_state("networkidle")
     assert page.get_by_text("You are signed out everywhere else").is_visible()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_password_reset_and_refused_invitation_pages_on_a_phone(browser, live_server):  # type: ignore[no-untyped-def]
+    page = new_page(browser, live_server, viewport=PHONE)
+    page.goto("/accounts/login/")
+    page.get_by_role("link", name="Forgotten your password?").click()
+    check_page(page, "accounts-password-reset")
+    page.get_by_label("Email").fill("nobody@example.org")
+    page.get_by_role("button", name="Send me a link").click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_role("heading", name="Check your email").is_visible()
+    check_page(page)
+    page.goto("/accounts/password/reset/MQ/set-password/")
+    assert page.get_by_role("heading", name="This link cannot be used").is_visible()
+    check_page(page)
+    page.goto("/accounts/invitation/no-such-invitation/")
+    assert page.get_by_role("heading", name="This invitation cannot be used").is_visible()
+    # A 404 page by design, which Chromium logs as a failed load.
+    page.watch.console_errors.clear()
+    check_page(page)
