@@ -1,5 +1,11 @@
-"""Who was at the table: per finalised round, submitted sheets by sector (small groups
-withheld), and which sectors are most often missing across communities. Counts only."""
+"""Who was at the table: per finalised round, submitted sheets by sector group (small groups
+withheld) and which sectors took part, and which sectors are most often missing across
+communities. Counts only.
+
+Per sector, only whether anyone took part: with nine sectors and a dozen sheets most sectors
+have one or two, so their counts would nearly all be withheld (seen on the demo data), while
+whether a sector took part is on every round's report already. The counts are by the three
+sector groups the community page uses, big enough that suppression rarely bites."""
 
 from __future__ import annotations
 
@@ -12,7 +18,7 @@ from django.db.models import Count
 from django.db.models.functions import Coalesce, TruncDate
 
 from assessments.models import Assessment, Participant
-from communities.models import EXPECTED_SECTORS, Sector
+from communities.models import EXPECTED_SECTORS, SECTOR_GROUP, Sector, SectorGroup
 
 from .suppression import suppress_counts
 
@@ -24,8 +30,14 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Seat:
-    sector: str
+    key: str  # a sector group
     count: int | None  # None: withheld (a small group)
+
+
+@dataclass(frozen=True)
+class Presence:
+    sector: str
+    present: bool
 
 
 @dataclass(frozen=True)
@@ -36,11 +48,8 @@ class RoundSeats:
     kind: str
     day: date | None
     submitted: int
-    seats: list[Seat]  # in Sector order
-
-    @property
-    def missing(self) -> list[str]:
-        return [s.sector for s in self.seats if s.count == 0 and s.sector in EXPECTED_SECTORS]
+    groups: list[Seat]  # sheets by sector group, in SectorGroup order
+    sectors: list[Presence]  # in Sector order
 
 
 @dataclass(frozen=True)
@@ -57,6 +66,7 @@ class Representation:
     rounds: list[RoundSeats]  # by community name and date
     gaps: list[Gap]  # most often missing first
     communities: int
+    groups: list[tuple[str, str]]
     sectors: list[tuple[str, str]]
     areas: list[str]  # for the filter: every focal issue area of the nation's rounds
 
@@ -90,12 +100,16 @@ def representation(
     for assessment_id, sector, n in seats:
         by_round[assessment_id][sector] = n
     sectors = [value for value, _label in Sector.choices]
+    groups = [value for value, _label in SectorGroup.choices]
     result: list[RoundSeats] = []
     latest: dict[int, RoundSeats] = {}  # rows are by date: the last one seen is the latest
     rounds_missing: dict[str, int] = defaultdict(int)
     for pk, code, community_id, community, title, kind_, day in rows:
         counts = {s: by_round[pk].get(s, 0) for s in sectors}
-        shown = suppress_counts(counts)
+        by_group = dict.fromkeys(groups, 0)
+        for sector, n in counts.items():
+            by_group[SECTOR_GROUP.get(sector, SectorGroup.VOLUNTARY)] += n
+        shown = suppress_counts(by_group)
         line = RoundSeats(
             code=str(code),
             community=community,
@@ -103,7 +117,8 @@ def representation(
             kind=kind_,
             day=day,
             submitted=sum(counts.values()),
-            seats=[Seat(s, shown[s]) for s in sectors],
+            groups=[Seat(g, shown[g]) for g in groups],
+            sectors=[Presence(s, counts[s] > 0) for s in sectors],
         )
         result.append(line)
         latest[community_id] = line
@@ -112,9 +127,9 @@ def representation(
                 rounds_missing[s] += 1
     communities_missing: dict[str, int] = defaultdict(int)
     for line in latest.values():
-        for seat in line.seats:
-            if seat.count == 0:
-                communities_missing[seat.sector] += 1
+        for presence in line.sectors:
+            if not presence.present:
+                communities_missing[presence.sector] += 1
     labels = dict(Sector.choices)
     gaps = sorted(
         (
@@ -133,6 +148,7 @@ def representation(
         rounds=result,
         gaps=gaps,
         communities=len(latest),
+        groups=[(value, str(label)) for value, label in SectorGroup.choices],
         sectors=[(s, str(labels[s])) for s in sectors],
         areas=areas,
     )
