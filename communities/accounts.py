@@ -24,10 +24,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from assessments.links import _counted
-from assessments.models import AuditEvent, audit
+from assessments.models import AccountVerb, AuditEvent, audit
 from smm_site.clients import client_ip
 
 from .models import (
@@ -40,32 +39,8 @@ from .models import (
 )
 
 
-class AccountVerb(models.TextChoices):
-    INVITED = "account-invited", gettext_lazy("Invited to an account")
-    INVITATION_REVOKED = "account-invitation-revoked", gettext_lazy("Invitation withdrawn")
-    INVITATION_ACCEPTED = "account-invitation-accepted", gettext_lazy("Invitation accepted")
-    PASSWORD_RESET_REQUESTED = "password-reset-requested", gettext_lazy("Password reset asked for")
-    PASSWORD_RESET_DONE = "password-reset-done", gettext_lazy("Password reset")
-    PASSWORD_CHANGED = "password-changed", gettext_lazy("Password changed")
-    DEACTIVATED = "account-deactivated", gettext_lazy("Account deactivated")
-    REACTIVATED = "account-reactivated", gettext_lazy("Account reactivated")
-    ROLE_CHANGED = "account-role-changed", gettext_lazy("Role changed")
-    SIGNED_OUT_EVERYWHERE = "signed-out-everywhere", gettext_lazy("Signed out everywhere")
-    TWO_FACTOR_SET_UP = "two-factor-set-up", gettext_lazy("Two-factor authentication set up")
-    TWO_FACTOR_REMOVED = "two-factor-removed", gettext_lazy("Two-factor authentication removed")
-    RECOVERY_CODES_RENEWED = "recovery-codes-renewed", gettext_lazy("New recovery codes")
-    RECOVERY_CODE_USED = "recovery-code-used", gettext_lazy("Recovery code used")
-    MEMBERSHIP_ADDED = "membership-added", gettext_lazy("Facilitator added")
-    MEMBERSHIP_CHANGED = "membership-changed", gettext_lazy("Facilitator changed")
-    MEMBERSHIP_REMOVED = "membership-removed", gettext_lazy("Facilitator removed")
-    COMMUNITY_CREATED = "community-created", gettext_lazy("Community created")
-    COMMUNITY_ARCHIVED = "community-archived", gettext_lazy("Community archived")
-    COMMUNITY_UNARCHIVED = "community-unarchived", gettext_lazy("Community taken out of archive")
-
-
 def verb_label(verb: str) -> str:
-    labels = dict(AccountVerb.choices) | dict(AuditEvent.Verb.choices)
-    return str(labels.get(verb, verb))
+    return str(dict(AuditEvent._meta.get_field("verb").choices or []).get(verb, verb))
 
 
 class AccountError(Exception):

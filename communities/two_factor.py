@@ -248,3 +248,11 @@ class TwoFactorMiddleware:
             ):
                 return _redirect(request, "accounts:two_factor_setup")
         return self.get_response(request)
+
+
+def device_saved(sender: type, instance: TOTPDevice | StaticDevice, **kwargs: object) -> None:
+    """A confirmed device saved anywhere (the Django admin, a shell) asks its user for the
+    second step from their next request: User.has_two_factor follows the device, not only
+    the set-up page. Connected in CommunitiesConfig.ready()."""
+    if instance.confirmed:
+        User.objects.filter(pk=instance.user_id, has_two_factor=False).update(has_two_factor=True)

@@ -339,3 +339,19 @@ def test_devices_deleted_elsewhere_do_not_lock_the_user_out(required):  # type: 
 def test_the_two_factor_pages_are_not_cached(required, evaluator):  # type: ignore[no-untyped-def]
     response = evaluator.get(reverse("accounts:two_factor_setup"))
     assert "no-store" in response["Cache-Control"]
+
+
+def test_a_device_added_in_the_admin_asks_for_the_second_step(client, settings):  # type: ignore[no-untyped-def]
+    """Writes from anywhere: a confirmed authenticator saved outside the set-up page (the
+    Django admin, a shell) is asked for on the user's next request."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.factories import UserFactory
+
+    user = UserFactory(username="phone-from-admin")
+    client.force_login(user)
+    assert client.get("/").status_code == 200
+    TOTPDevice.objects.create(user=user, name="added in the admin", confirmed=True)
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("accounts:two_factor_verify"))
