@@ -42,7 +42,8 @@ def test_synthesis_pages_pass_axe_at_both_sizes(browser, live_server, evaluator_
         page.wait_for_load_state("networkidle")
         assert page.get_by_role("heading", name="Synthesis across communities").is_visible()
         assert page.locator("svg.dist-chart rect").count() > 0
-        check_page(page, f"insight-synthesis-{size}")
+        # The guide shows the desktop pages; the phone's are checked, not kept.
+        check_page(page, "insight-synthesis" if size == "1280" else None)
 
         # Search by keyboard: type the words, press Enter in the field.
         page.get_by_label("Words to look for").fill("pooled budgets")
@@ -51,20 +52,20 @@ def test_synthesis_pages_pass_axe_at_both_sizes(browser, live_server, evaluator_
         assert "q=pooled+budgets" in page.url
         assert page.locator("mark").first.inner_text() == "pooled"
         assert page.get_by_text("Merthyr Tydfil agreed on 1").count() == 0
-        check_page(page, f"insight-synthesis-search-{size}")
+        check_page(page)
 
         page.goto("/insight/representation/")
         assert page.get_by_role("heading", name="Who was at the table").is_visible()
-        check_page(page, f"insight-representation-{size}")
+        check_page(page, "insight-representation" if size == "1280" else None)
 
         page.goto("/api/tokens/")
         page.get_by_label("What is this token for?").fill("browser test")
         page.get_by_role("button", name="Make token").click()
         page.wait_for_load_state("networkidle")
         assert page.locator("#new-token").inner_text().startswith("smm_")
-        check_page(page, f"insight-tokens-{size}")
+        check_page(page)
 
         page.goto("/api/v1/docs/")
         assert page.get_by_role("heading", name="GET /api/v1/agreed-levels").count() == 1
-        check_page(page, f"insight-api-docs-{size}")
+        check_page(page)
         page.context.close()
