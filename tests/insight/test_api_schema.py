@@ -83,7 +83,10 @@ def test_the_api_keeps_to_its_schema(  # type: ignore[no-untyped-def]
     @given(case=operation.as_strategy(generation_mode=mode))
     @SETTINGS
     def run(case: Any) -> None:
-        response = case.call_and_validate(headers=headers)
+        # A negative case may carry an Authorization header made invalid on purpose: sent as
+        # drawn, not replaced by the valid token (which made a false alarm of it).
+        mutated_auth = mode == GenerationMode.NEGATIVE and "Authorization" in (case.headers or {})
+        response = case.call_and_validate(headers=None if mutated_auth else headers)
         statuses.add(response.status_code)
 
     run()
