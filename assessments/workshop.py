@@ -199,13 +199,15 @@ def analysis_rows(assessment: Assessment, *, sort: str = "number") -> list[Dimen
 
 
 def presenter_row(assessment: Assessment, number: int) -> DimensionRow:
-    """The one dimension the room is looking at, with last round's agreed score beside it."""
+    """The one dimension the room is looking at, with its anonymous reasons and last round's
+    agreed score beside it."""
     dimension = (
         assessment.rubric.dimensions.prefetch_related("levels").filter(number=number).first()
     )
     if dimension is None:
         raise Dimension.DoesNotExist
-    spread = round_spreads(assessment)[number]
+    scores = submitted_scores(assessment)
+    spread = round_spreads(assessment, scores)[number]
     consensus = (
         ConsensusScore.objects.filter(assessment=assessment, dimension=dimension)
         .select_related("updated_by")
@@ -220,8 +222,18 @@ def presenter_row(assessment: Assessment, number: int) -> DimensionRow:
         dimension=dimension,
         spread=spread,
         bars=_bars(spread),
+        reasons=anonymous_reasons(assessment, scores).get(number, []),
         consensus=consensus,
         previous=previous,
+    )
+
+
+def agreed_numbers(assessment: Assessment) -> set[int]:
+    """The dimensions that already have an agreed level (for the presenter's jump list)."""
+    return set(
+        ConsensusScore.objects.filter(assessment=assessment).values_list(
+            "dimension__number", flat=True
+        )
     )
 
 

@@ -97,8 +97,10 @@ def _presenter_context(
         row = services.presenter_row(assessment, number)
     except Dimension.DoesNotExist:
         raise Http404 from None
-    choices = _dimension_choices(assessment)
-    numbers = [n for n, _name in choices]
+    agreed = services.agreed_numbers(assessment)
+    # (number, name, agreed?) for the jump list, which marks the agreed ones.
+    choices = [(n, name, n in agreed) for n, name in _dimension_choices(assessment)]
+    numbers = [n for n, _name, _agreed in choices]
     index = numbers.index(number)
     editable = assessment.status == Assessment.Status.WORKSHOP
     if form is None and editable:
@@ -116,6 +118,7 @@ def _presenter_context(
         "row": row,
         "number": number,
         "choices": choices,
+        "agreed_count": len(agreed),
         "previous_number": numbers[index - 1] if index > 0 else None,
         "next_number": numbers[index + 1] if index + 1 < len(numbers) else None,
         "is_current": assessment.current_dimension == number,

@@ -107,9 +107,28 @@ def test_previous_rounds_agreed_level_and_reason_are_shown(facilitator, workshop
     previous.finalise()
     workshop_round.previous = previous
     workshop_round.save()
+    workshop_round.current_dimension = 1
+    workshop_round.save()
     html = facilitator.get(url("presenter", workshop_round, number=1)).content.decode()
+    # Hidden until the reveal, like the spread: last time's level would anchor the talk too.
     assert "Last time (2019 baseline)" in html
-    assert "Back then we had no forum." in html
+    assert "Back then we had no forum." not in html and "Agreed level 2" not in html
+    facilitator.post(url("presenter_reveal", workshop_round, number=1), {"revealed": "on"})
+    html = facilitator.get(url("presenter", workshop_round, number=1)).content.decode()
+    assert "Back then we had no forum." in html and "Agreed level 2" in html
+
+
+def test_presenter_has_the_anonymous_reasons_behind_a_toggle_and_ticks_agreed(
+    facilitator, workshop_round
+):
+    html = facilitator.get(url("presenter", workshop_round, number=1)).content.decode()
+    assert 'aria-expanded="false" aria-controls="reasons-list"' in html
+    assert '<ul id="reasons-list" class="reasons presenter-reasons mt-3" hidden>' in html
+    assert "<li>" in html.split('id="reasons-list"')[1].split("</ul>")[0]
+    ConsensusScoreFactory(assessment=workshop_round, level=3)  # dimension 1
+    html = facilitator.get(url("presenter", workshop_round, number=2)).content.decode()
+    assert html.count('class="agreed-mark" aria-hidden="true">✓') == 1
+    assert "✓ = agreed (1 of 9)." in html
 
 
 # --- recording ---------------------------------------------------------------------------------
