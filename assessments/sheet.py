@@ -33,7 +33,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
 
 from .forms.scoring import NOT_SURE
-from .models import LEVEL_LABELS, Dimension, LevelDescriptor
+from .models import LEVEL_LABELS, Assessment, ConsensusScore, Dimension, LevelDescriptor
 
 FRAGMENT_TEMPLATE = "assessments/stakeholder/includes/dimensions.html"
 # Marks a slot in the rendered rubric. Escaping leaves control characters alone, so rubric text
@@ -187,3 +187,42 @@ def rubric_dimensions(rubric_id: int) -> dict[int, int]:
         numbers = dict(dimensions.values_list("pk", "number"))
         local_cache.set(key, numbers)
     return numbers
+
+
+@dataclass(frozen=True)
+class AgreedRow:
+    """One dimension of a finalised round as its group agreed it, beside one person's own
+    answer. Only the group's result: never the spread, anyone else's level or reason, or the
+    note of dissent (which may speak for one person)."""
+
+    number: int
+    name: str
+    level: int
+    reason: str
+    is_priority: bool
+    actions: tuple[tuple[str, str, Any], ...]  # (next step, owner, review date)
+    own: str  # the person's own level: "1".."5", "not-sure" or ""
+
+
+def agreed_results(assessment: Assessment, states: Mapping[int, DimensionState]) -> list[AgreedRow]:
+    """The round's agreed levels and priorities with the person's own levels (`states`, keyed
+    by dimension id). Two queries: the agreed scores and their actions."""
+    scores = (
+        ConsensusScore.objects.filter(assessment=assessment)
+        .select_related("dimension")
+        .prefetch_related("actions")
+        .only("level", "reason", "is_priority", "dimension__number", "dimension__name")
+        .order_by("dimension__number")
+    )
+    return [
+        AgreedRow(
+            number=score.dimension.number,
+            name=score.dimension.name,
+            level=score.level,
+            reason=score.reason,
+            is_priority=score.is_priority,
+            actions=tuple((a.action, a.owner, a.review_date) for a in score.actions.all()),
+            own=states[score.dimension_id].level if score.dimension_id in states else "",
+        )
+        for score in scores
+    ]

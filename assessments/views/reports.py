@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET
 from communities.access import can_write_found, get_assessment_for, get_community_for
 from smm_site.rows import row_url, with_links
 
-from ..links import LinkError, participant_for_token
+from ..links import LinkError, error_context, participant_for_token
 from ..models import LEVEL_LABELS, Assessment, AuditEvent, IndividualScore, Rubric, audit
 from ..reports import charts, exports, pdf
 from ..reports.data import overview as overview_data
@@ -316,10 +316,11 @@ def my_sheet_pdf(request: HttpRequest, token: str) -> HttpResponse:
     try:
         participant = participant_for_token(request, token)
     except LinkError as error:
+        # The sheet's own error page: a revoked link names whom to ask for the current one.
         return render(
             request,
-            "assessments/reports/link_error.html",
-            {"message": error.message},
+            "assessments/stakeholder/link_error.html",
+            error_context(error),
             status=error.status,
         )
     assessment = participant.assessment

@@ -19,6 +19,7 @@ from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -26,7 +27,7 @@ from ..forms.scoring import NOT_SURE, DimensionScoreForm
 from ..links import LinkError, error_context, participant_for_token
 from ..models import Dimension, IndividualScore, LevelDescriptor, Participant
 from ..scoring import CollectionClosed, score_autosave, sheet_submit
-from ..sheet import DimensionState, rubric_dimensions, rubric_part
+from ..sheet import DimensionState, agreed_results, rubric_dimensions, rubric_part
 
 TEMPLATE = "assessments/stakeholder/sheet.html"
 
@@ -43,6 +44,10 @@ class Item:
     @property
     def answered(self) -> bool:
         return bool(self.level)
+
+    @property
+    def without_reason(self) -> bool:
+        return self.answered and not self.reason.strip()
 
 
 def _link_error(request: HttpRequest, error: LinkError) -> HttpResponse:
@@ -80,6 +85,7 @@ def _items(participant: Participant) -> list[Item]:
 
 def _context(participant: Participant, items: list[Item], **extra: Any) -> dict[str, Any]:
     answered = sum(1 for item in items if item.answered)
+    first_missing = next((item.dimension.number for item in items if not item.answered), None)
     return {
         "participant": participant,
         "assessment": participant.assessment,
@@ -88,6 +94,10 @@ def _context(participant: Participant, items: list[Item], **extra: Any) -> dict[
         "total": len(items),
         "editable": participant.assessment.is_collecting,
         "not_sure": NOT_SURE,
+        # Reasons are asked for but not required (scoring.sheet_submit): a warning, not a block.
+        "without_reason": [item.dimension for item in items if item.without_reason],
+        # "Back to my sheet" lands on the first dimension still to answer.
+        "back_anchor": f"#dim-{first_missing}" if first_missing else "#top",
         "token": extra.pop("token"),
         **extra,
     }
@@ -122,6 +132,8 @@ def _render_sheet(
     part = rubric_part(assessment.rubric_id, editable=assessment.is_collecting)
     answered = sum(1 for pk, state in states.items() if state.answered and pk in part.numbers)
     csrf_token = get_token(request)
+    # After finalising, the group's agreed levels and priorities beside the person's own.
+    results = agreed_results(assessment, states) if assessment.is_finalised else None
     dimensions_html = part.fill(
         states,
         csrf_token=csrf_token,
@@ -136,6 +148,9 @@ def _render_sheet(
         "total": part.total,
         "editable": assessment.is_collecting,
         "token": token,
+        "results": results,
+        "priorities": [row for row in results or () if row.is_priority],
+        "not_sure": NOT_SURE,
         **extra,
     }
     return render(request, TEMPLATE, context, status=status)
@@ -223,10 +238,12 @@ def sheet_save(request: HttpRequest, token: str) -> HttpResponse:
     posted = request.POST.get("dimension", "")
     # isascii: "²".isdigit() is true, but int("²") fails; and no number of 5,000 digits.
     matched = posted.isascii() and posted.isdigit() and len(posted) < 12 and int(posted) in numbers
+    summary = [("", message)]
     if matched:
         states[int(posted)] = DimensionState(
             level=request.POST.get("level", "")[:20], reason=typed, error=message
         )
+        summary = [(f"#d{numbers[int(posted)]}-reason", message)]
     return _render_sheet(
         request,
         participant,
@@ -234,6 +251,7 @@ def sheet_save(request: HttpRequest, token: str) -> HttpResponse:
         states,
         status=400,
         form_error=message,
+        summary_errors=summary,
         typed=typed,
         unmatched_error=not matched,
     )
@@ -267,8 +285,21 @@ def sheet_submit_view(request: HttpRequest, token: str) -> HttpResponse:
         return _closed_response(request, participant, token, "")
     if not result.submitted:
         items = _items(participant)
+        sheet_url = reverse("assessments:sheet", kwargs={"token": token})
         context = _context(
-            participant, items, token=token, missing=result.missing, submit_refused=True
+            participant,
+            items,
+            token=token,
+            missing=result.missing,
+            submit_refused=True,
+            summary_errors=[
+                (
+                    f"{sheet_url}#dim-{dim.number}",
+                    _("%(number)d. %(name)s: choose a level, or “not sure”")
+                    % {"number": dim.number, "name": dim.name},
+                )
+                for dim in result.missing
+            ],
         )
         return render(request, "assessments/stakeholder/review.html", context, status=400)
     url = reverse("assessments:sheet", kwargs={"token": token})

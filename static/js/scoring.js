@@ -62,7 +62,7 @@
   });
 
   // With JavaScript the plain "Save" buttons are not needed: every change saves itself.
-  document.querySelectorAll("form.dimension[hx-post] .save-button").forEach(function (button) {
+  document.querySelectorAll("form.dimension[data-hx-post] .save-button").forEach(function (button) {
     button.classList.add("visually-hidden");
     button.setAttribute("tabindex", "-1");
   });
