@@ -444,6 +444,12 @@ class ConsensusScore(models.Model):
     reason = models.TextField(_("why we scored it this way"), max_length=REASON_MAX_LENGTH)
     dissent = models.TextField(_("note of dissent"), blank=True, max_length=REASON_MAX_LENGTH)
     is_priority = models.BooleanField(_("priority"), default=False)
+    # For a priority: where the community means to be by the next round, and what would take it
+    # one level up (prefilled with the next level's description, then the community's words).
+    target_level = models.PositiveSmallIntegerField(_("target level"), null=True, blank=True)
+    move_up = models.TextField(
+        _("what would move us up one level"), blank=True, max_length=REASON_MAX_LENGTH
+    )
     # Bumped on every save so a second facilitator's stale form is detected, not applied.
     version = models.PositiveIntegerField(default=1)
     updated_by = models.ForeignKey(
@@ -461,6 +467,11 @@ class ConsensusScore(models.Model):
                 condition=Q(level__gte=MIN_LEVEL) & Q(level__lte=MAX_LEVEL),
                 name="consensus_level_1_to_5",
             ),
+            models.CheckConstraint(
+                condition=Q(target_level__isnull=True)
+                | (Q(target_level__gte=MIN_LEVEL) & Q(target_level__lte=MAX_LEVEL)),
+                name="consensus_target_1_to_5",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -468,17 +479,99 @@ class ConsensusScore(models.Model):
 
 
 class PriorityAction(models.Model):
+    """A next step for a priority dimension, followed between rounds by the facilitators."""
+
+    class Status(models.TextChoices):
+        NOT_STARTED = "not-started", _("Not started")
+        IN_PROGRESS = "in-progress", _("In progress")
+        DONE = "done", _("Done")
+        DROPPED = "dropped", _("Dropped")
+
     consensus = models.ForeignKey(ConsensusScore, on_delete=models.CASCADE, related_name="actions")
     action = models.TextField(_("next step"), max_length=2000)
     owner = models.CharField(_("owner"), max_length=200)
-    review_date = models.DateField(_("review date"), null=True, blank=True)
+    # The date the step is due and looked at again; the reminder goes out once it has passed.
+    review_date = models.DateField(_("due date"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.NOT_STARTED
+    )
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # When the facilitators were last reminded that the due date passed (one reminder per date).
+    reminded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:
         return self.action[:60]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (self.Status.NOT_STARTED, self.Status.IN_PROGRESS)
+
+
+class ActionNote(models.Model):
+    """A dated note of progress on an action, written by one of the community's facilitators."""
+
+    action = models.ForeignKey(PriorityAction, on_delete=models.CASCADE, related_name="notes")
+    written_on = models.DateField(_("date"), default=timezone.localdate)
+    text = models.TextField(_("progress note"), max_length=2000)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-written_on", "-pk"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class RoomVote(models.Model):
+    """An anonymous show of hands in the workshop on one dimension: counts only.
+
+    Nothing records who voted or what any phone chose; a phone keeps its own choice in a signed
+    cookie so that a re-tap moves its one vote. A dimension may have several votes (before and
+    after discussion), numbered from 1.
+    """
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="room_votes")
+    dimension = models.ForeignKey(Dimension, on_delete=models.PROTECT, related_name="+")
+    number = models.PositiveSmallIntegerField(default=1)
+    opened_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    revealed = models.BooleanField(default=False)
+    level_1 = models.PositiveIntegerField(default=0)
+    level_2 = models.PositiveIntegerField(default=0)
+    level_3 = models.PositiveIntegerField(default=0)
+    level_4 = models.PositiveIntegerField(default=0)
+    level_5 = models.PositiveIntegerField(default=0)
+    not_sure = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["dimension__number", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "dimension", "number"], name="room_vote_unique_number"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assessment}: vote {self.number} on dimension {self.dimension_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+    @property
+    def counts(self) -> dict[int, int]:
+        return {level: getattr(self, f"level_{level}") for level in LEVELS}
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values()) + self.not_sure
 
 
 # Account events (communities/accounts.py, communities/two_factor.py) are audit events too:
@@ -515,6 +608,13 @@ class AuditEvent(models.Model):
         REOPENED = "reopened", _("Round reopened")
         CONSENSUS_SAVED = "consensus-saved", _("Agreed score saved")
         PRIORITY_SAVED = "priority-saved", _("Priorities changed")
+        TARGET_SAVED = "target-saved", _("Target level changed")
+        ACTION_SAVED = "action-saved", _("Action changed")
+        ACTION_NOTE_ADDED = "action-note-added", _("Progress note added")
+        ACTION_REMINDER_SENT = "action-reminder-sent", _("Action reminder sent")
+        VOTE_OPENED = "vote-opened", _("Room vote opened")
+        VOTE_CLOSED = "vote-closed", _("Room vote closed")
+        VOTE_REVEALED = "vote-revealed", _("Room vote shown")
         PAPER_ENTRY = "paper-entry", _("Paper sheet entered on someone's behalf")
         LINK_ISSUED = "link-issued", _("Personal link issued")
         LINK_REISSUED = "link-reissued", _("Personal link re-issued")
