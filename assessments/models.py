@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from communities.models import Community, FocalIssue, Stakeholder
+from communities.models import Community, FocalIssue, Language, Stakeholder
 
 from . import link_tokens
 
@@ -334,6 +334,12 @@ class Participant(models.Model):
         blank=True,
         related_name="+",
         help_text=_("Set when a facilitator typed in this person's paper sheet."),
+    )
+    # The language of the person's link and emails: set by the facilitator, or by the person
+    # with the switcher on their sheet. Empty: not known (the browser's language; emails to a
+    # Welsh community are then bilingual).
+    language = models.CharField(
+        _("language"), max_length=10, choices=Language.choices, blank=True, default=""
     )
 
     objects = ParticipantQuerySet.as_manager()

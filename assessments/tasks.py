@@ -93,3 +93,14 @@ def prerender_round_report(assessment_id: int) -> None:
             logger.exception("could not queue the report of round %s", assessment_id)
 
     transaction.on_commit(enqueue)
+
+
+@task()
+def send_action_reminders_task() -> dict[str, int]:
+    """`manage.py send_action_reminders` through the worker, for a scheduler that enqueues
+    tasks rather than running commands. Safe to run often: each due date is reminded once."""
+    from .followthrough import send_action_reminders
+
+    with translation.override(settings.LANGUAGE_CODE):
+        summary = send_action_reminders()
+    return {"emails": summary.emails, "actions": summary.actions, "reviews": summary.reviews}

@@ -5,6 +5,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern
 
+from .views import actions as action_views
 from .views import audit, packs, privacy, reports, rounds, stakeholder, workshop
 
 app_name = "assessments"
@@ -38,6 +39,7 @@ urlpatterns = _marked(
         *rounds.urlpatterns,
         *stakeholder.urlpatterns,
         *workshop.urlpatterns,
+        *action_views.urlpatterns,
         *reports.urlpatterns,
         *packs.urlpatterns,
         *audit.urlpatterns,

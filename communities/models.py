@@ -20,6 +20,14 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
 
+class Language(models.TextChoices):
+    """The interface's languages (settings.LANGUAGES), each named in itself, as a language
+    switcher names them: a Welsh speaker looks for "Cymraeg", not for "Welsh"."""
+
+    ENGLISH = "en-gb", "English"
+    WELSH = "cy", "Cymraeg"
+
+
 class User(AbstractUser):
     """An account. Admins are superusers; evaluators read everything; facilitators
     reach the communities they are members of."""
@@ -41,6 +49,10 @@ class User(AbstractUser):
     # everywhere, deactivation). Empty for users who never did either, whose sessions hash
     # exactly as Django's own, so that adding the field signed nobody out.
     session_salt = models.CharField(max_length=32, blank=True, editable=False)
+    # Chosen with the language switcher; empty: the browser's language (smm_site/i18n.py).
+    language = models.CharField(
+        _("language"), max_length=10, choices=Language.choices, blank=True, default=""
+    )
 
     def _get_session_auth_hash(self, secret: str | None = None) -> str:
         # Django's get_session_auth_hash and get_session_auth_fallback_hash both call this one

@@ -20,6 +20,7 @@ from communities.models import EXPECTED_SECTORS, SECTOR_GROUP, Community, Sector
 from smm_site.rows import row_url
 
 from ..aggregation import MIN_GROUP_SIZE, Spread, shift, spread, suppress_small_groups
+from ..followthrough import SinceLastTime, since_last_time
 from ..models import (
     Assessment,
     ConsensusScore,
@@ -94,6 +95,7 @@ class DimensionRow:
     shift: float | None  # agreed level minus private median
     previous_level: int | None
     actions: list[PriorityAction] = field(default_factory=list)
+    target_level: int | None = None  # a priority's target for the next round
 
     @property
     def change(self) -> int | None:
@@ -161,6 +163,7 @@ class DimensionRow:
             shift=shift(level, spread.median) if spread else None,
             previous_level=previous_level,
             actions=actions or [],
+            target_level=agreed.target_level if agreed and agreed.is_priority else None,
         )
 
 
@@ -182,6 +185,8 @@ class RoundReport:
     participation: Participation
     spread_withheld: bool  # True when the private scores are too few to show
     small_round: bool  # fewer than MIN_GROUP_SIZE submissions
+    # The previous round's priorities and how far they got (assessments/followthrough.py).
+    since: SinceLastTime | None = None
 
     @property
     def priorities(self) -> list[DimensionRow]:
@@ -309,6 +314,12 @@ def round_report(assessment: Assessment, *, show_small_spread: bool = False) -> 
         participation=people,
         spread_withheld=withheld,
         small_round=small,
+        # Two more queries when there is a previous round: its priorities, their actions.
+        since=since_last_time(
+            assessment,
+            previous=previous,
+            levels_now={n: s.level for n, s in agreed[assessment.pk].items()},
+        ),
     )
 
 

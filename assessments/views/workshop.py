@@ -23,6 +23,7 @@ from communities.access import get_assessment_for
 
 from .. import workshop as services
 from ..aggregation import MIN_GROUP_SIZE
+from ..followthrough import since_last_time
 from ..forms.workshop import (
     ConsensusForm,
     FinaliseForm,
@@ -72,9 +73,15 @@ def _dimension_choices(assessment: Assessment) -> list[tuple[int, str]]:
 def analysis(request: HttpRequest, code: UUID) -> HttpResponse:
     assessment = _round(request, code)
     sort = "disagreement" if request.GET.get("sort") == "disagreement" else "number"
+    rows = services.analysis_rows(assessment, sort=sort)
     context = {
         "assessment": assessment,
-        "rows": services.analysis_rows(assessment, sort=sort),
+        "rows": rows,
+        # The previous round's priorities and how far they got (assessments/followthrough.py).
+        "since": since_last_time(
+            assessment,
+            levels_now={r.dimension.number: r.consensus.level for r in rows if r.consensus},
+        ),
         "sort": sort,
         "submitted": services.submitted_count(assessment),
         "min_group": MIN_GROUP_SIZE,
@@ -125,6 +132,7 @@ def _presenter_context(
         "editable": editable,
         "form": form,
         "conflict": conflict,
+        "since": since_last_time(assessment),
         "submitted": services.submitted_count(assessment),
         "min_group": MIN_GROUP_SIZE,
     }
@@ -377,8 +385,11 @@ def _priorities_page(
     *,
     form: PrioritiesForm | None = None,
     action_forms: dict[int, PriorityActionForm] | None = None,
+    target_forms: dict[int, Any] | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    from .actions import target_form_for
+
     scores = _priority_scores(assessment)
     choices = [(s.dimension.number, f"{s.dimension.number}. {s.dimension.name}") for s in scores]
     if form is None:
@@ -391,6 +402,8 @@ def _priorities_page(
         {
             "score": s,
             "form": action_forms.get(s.dimension.number) or PriorityActionForm(prefix=f"d{s.pk}"),
+            # A priority's target and "what would move us up" (assessments/followthrough.py).
+            "target_form": (target_forms or {}).get(s.dimension.number) or target_form_for(s),
         }
         for s in scores
         if s.is_priority
