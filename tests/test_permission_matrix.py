@@ -145,6 +145,10 @@ def workshop_action(s: Scenario, role: str) -> dict[str, Any]:
     return {"code": s.workshop.code, "pk": s.action.pk}
 
 
+def finalised_action(s: Scenario, role: str) -> dict[str, Any]:
+    return {"code": s.finalised.code, "pk": s.finalised_action.pk}
+
+
 def OWN_JOB(ok: Status) -> dict[str, Status]:
     """A pack job: only the evaluator who started it; admins and facilitators get 404."""
     return account(fac=404, other=404, ev=ok, admin=404)
@@ -375,6 +379,13 @@ MATRIX: dict[str, Entry] = {
     "assessments:priority_action_add": Entry(on("workshop", number=3), get=NO_GET, post=WRITE(400)),
     "assessments:priority_action_edit": Entry(workshop_action, get=WRITE(), post=WRITE(400)),
     "assessments:priority_action_delete": Entry(workshop_action, get=NO_GET, post=WRITE(302)),
+    # Priorities followed through (assessments/views/actions.py): a target is set in the
+    # workshop; a finalised round's actions stay editable between rounds (status, notes).
+    "assessments:target_save": Entry(on("workshop", number=3), get=NO_GET, post=WRITE(400)),
+    "assessments:action_detail": Entry(finalised_action, get=WRITE(), post=WRITE(400)),
+    "assessments:action_note_add": Entry(finalised_action, get=NO_GET, post=WRITE(400)),
+    # Evaluators read a community's open actions (finalised rounds, no forms).
+    "assessments:community_actions": Entry(slug, get=READ(), post=NO_POST),
     "assessments:finalise": Entry(on("workshop"), get=WRITE(), post=WRITE(400)),
     "assessments:reopen": Entry(on("finalised"), get=WRITE(), post=WRITE(400)),
     # --- reports -------------------------------------------------------------------------------
