@@ -16,7 +16,7 @@ from django.core.cache import cache
 from django.core.cache.backends.base import BaseCache
 from django.core.cache.backends.locmem import LocMemCache
 from django.http import HttpRequest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from communities.models import Membership
 from smm_site.clients import client_ip
@@ -167,11 +167,17 @@ def participant_for_token(
     """
     refuse_if_limited(request)
     try:
-        return resolve_token(token, for_page=for_page)
+        participant = resolve_token(token, for_page=for_page)
     except LinkError as error:
         if error.status == 404 or error.revoked_for is not None:
             check_rate_limit(request)
         raise
+    if participant.language in dict(settings.LANGUAGES):
+        # The person's language (set by the facilitator, or with the switcher on the sheet)
+        # over the browser's, for this page and its response headers (smm_site/i18n.py).
+        translation.activate(participant.language)
+        request.LANGUAGE_CODE = participant.language
+    return participant
 
 
 def round_for_room_token(token: str) -> Assessment | None:

@@ -23,10 +23,10 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from communities.models import Community, Stakeholder
+from communities.models import Community, Language, Nation, Stakeholder
 
 from .models import Assessment, AuditEvent, Participant, Rubric, audit
 
@@ -152,7 +152,11 @@ def round_move(
 
 @transaction.atomic
 def participants_add(
-    *, assessment: Assessment, stakeholders: Iterable[Stakeholder], by: User
+    *,
+    assessment: Assessment,
+    stakeholders: Iterable[Stakeholder],
+    by: User,
+    language: str = "",
 ) -> list[Participant]:
     """Invite stakeholders of the round's community; people already in the round are skipped.
 
@@ -167,6 +171,7 @@ def participants_add(
             assessment=assessment,
             stakeholder=s,
             sector=s.sector,
+            language=language,
         )
         for s in stakeholders
         if s.community_id == assessment.community_id
@@ -249,6 +254,16 @@ def slips_printed(*, assessment: Assessment, participants: list[Participant], by
     )
 
 
+def email_languages(participant: Participant) -> list[str]:
+    """The languages of a participant's invitation and reminders: theirs when known; when not,
+    Welsh then English for a community in Wales (both in one email), otherwise English."""
+    if participant.language in dict(settings.LANGUAGES):
+        return [participant.language]
+    if participant.assessment.community.nation == Nation.WALES:
+        return [Language.WELSH, Language.ENGLISH]
+    return [settings.LANGUAGE_CODE]
+
+
 def _send_sheet_email(
     *, participant: Participant, template: str, connection: BaseEmailBackend
 ) -> None:
@@ -262,11 +277,16 @@ def _send_sheet_email(
         "deadline": assessment.deadline,
         "link": personal_link(participant.link_token),
     }
-    subject = render_to_string(f"assessments/email/{template}_subject.txt", context)
-    body = render_to_string(f"assessments/email/{template}_body.txt", context)
+    subjects, bodies = [], []
+    for language in email_languages(participant):
+        with translation.override(language):
+            subject = render_to_string(f"assessments/email/{template}_subject.txt", context)
+            bodies.append(render_to_string(f"assessments/email/{template}_body.txt", context))
+        subjects.append(" ".join(subject.split()))
     EmailMessage(
-        subject=" ".join(subject.split()),
-        body=body,
+        subject=" / ".join(subjects),
+        body="\n\n----------------------------------------\n\n".join(b.strip() for b in bodies)
+        + "\n",
         to=[participant.stakeholder.email],
         connection=connection,
     ).send()

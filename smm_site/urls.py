@@ -4,12 +4,14 @@ from django.urls import include, path
 
 from communities import account_views
 
-from . import views
+from . import i18n, views
 from .forms import LoginForm
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    # Django's set_language, also remembering the choice on the user or participant.
+    path("i18n/setlang/", i18n.set_language, name="set_language"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(

@@ -9,7 +9,7 @@ from crispy_forms.layout import Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from communities.models import Community, Organisation, Sector, Stakeholder
+from communities.models import Community, Language, Organisation, Sector, Stakeholder
 
 from ..models import Assessment
 
@@ -76,6 +76,16 @@ class ParticipantsAddForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Tick at least one person.")},
     )
+    language = forms.ChoiceField(
+        label=_("Language of their links and emails"),
+        choices=[("", _("Not known")), *Language.choices],
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select"}),
+        help_text=_(
+            "Not known: their link opens in their browser's language, and emails to a "
+            "community in Wales are in Welsh and English. They can switch on their sheet."
+        ),
+    )
 
     def __init__(self, *args: Any, community: Community, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -97,3 +107,9 @@ class OpenCollectionForm(forms.Form):
         widget=DateInput(attrs={"class": "form-control"}),
         help_text=_("Leave empty for no deadline."),
     )
+
+
+class ParticipantLanguageForm(forms.Form):
+    """The language of one person's link and emails (on their link's page)."""
+
+    language = ParticipantsAddForm.base_fields["language"]

@@ -26,6 +26,7 @@ from smm_site.rows import row_url, with_links
 
 from ..forms.rounds import (
     OpenCollectionForm,
+    ParticipantLanguageForm,
     ParticipantsAddForm,
     RoundForm,
     StakeholderFilterForm,
@@ -299,6 +300,7 @@ def round_participants_add(request: HttpRequest, code: UUID) -> HttpResponse:
                     assessment=assessment,
                     stakeholders=form.cleaned_data["stakeholders"],
                     by=request.user,  # type: ignore[arg-type]
+                    language=form.cleaned_data["language"],
                 )
             except RoundError as error:
                 form.add_error(None, str(error))
@@ -337,6 +339,18 @@ def participant_link(request: HttpRequest, code: UUID, participant: UUID) -> Htt
     """
     assessment = get_assessment_for(request, code, write=True)
     person = _participant_of(assessment, participant)
+    if request.method == "POST" and "language" in request.POST:
+        language_form = ParticipantLanguageForm(request.POST)
+        if language_form.is_valid():
+            person.language = language_form.cleaned_data["language"]
+            person.save(update_fields=["language"])
+            messages.success(request, _("Language saved."))
+        return HttpResponseRedirect(
+            reverse(
+                "assessments:participant_link", kwargs={"code": code, "participant": participant}
+            ),
+            status=303,
+        )
     if request.method == "POST":
         try:
             marked = participant_mark_invited(participant=person, by=request.user)  # type: ignore[arg-type]
@@ -367,6 +381,7 @@ def participant_link(request: HttpRequest, code: UUID, participant: UUID) -> Htt
                 title=_("QR code of the personal link of %(name)s")
                 % {"name": person.stakeholder.name},
             ),
+            "language_form": ParticipantLanguageForm(initial={"language": person.language}),
             "can_invite": assessment.status
             in (Assessment.Status.DRAFT, Assessment.Status.COLLECTING),
             "Status": Assessment.Status,

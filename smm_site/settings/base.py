@@ -59,6 +59,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # A signed-in user's chosen language over the browser's (smm_site/i18n.py).
+    "smm_site.i18n.UserLanguageMiddleware",
     # request.user.is_verified(): whether this session passed the second step of signing in.
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -139,6 +141,10 @@ SESSION_COOKIE_HTTPONLY = True
 
 LANGUAGE_CODE = "en-gb"
 LANGUAGES = [("en-gb", _("English")), ("cy", _("Welsh"))]
+# The switcher's choice, for a year; read by LocaleMiddleware (smm_site/i18n.py has the rest).
+LANGUAGE_COOKIE_NAME = "smm_language"
+LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/London"
 USE_I18N = True
