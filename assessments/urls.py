@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern
 
 from .views import actions as action_views
-from .views import audit, packs, privacy, reports, rounds, stakeholder, workshop
+from .views import audit, packs, privacy, reports, rounds, stakeholder, votes, workshop
 
 app_name = "assessments"
 
@@ -39,6 +39,7 @@ urlpatterns = _marked(
         *rounds.urlpatterns,
         *stakeholder.urlpatterns,
         *workshop.urlpatterns,
+        *votes.urlpatterns,
         *action_views.urlpatterns,
         *reports.urlpatterns,
         *packs.urlpatterns,

@@ -149,6 +149,18 @@ def finalised_action(s: Scenario, role: str) -> dict[str, Any]:
     return {"code": s.finalised.code, "pk": s.finalised_action.pk}
 
 
+def workshop_vote(s: Scenario, role: str) -> dict[str, Any]:
+    """The first room vote on dimension 1 of the workshop round (made on first use)."""
+    from assessments.models import RoomVote
+
+    RoomVote.objects.get_or_create(
+        assessment=s.workshop,
+        dimension=s.workshop.rubric.dimensions.get(number=1),
+        number=1,
+    )
+    return {"code": s.workshop.code, "number": 1, "vote": 1}
+
+
 def OWN_JOB(ok: Status) -> dict[str, Status]:
     """A pack job: only the evaluator who started it; admins and facilitators get 404."""
     return account(fac=404, other=404, ev=ok, admin=404)
@@ -374,6 +386,16 @@ MATRIX: dict[str, Entry] = {
     # The room link is the only token the room page knows; personal links are not room links.
     "assessments:room": Entry(
         room_token, get=link(this=200, other=404, revoked=404), post=everyone(405)
+    ),
+    # The room vote: the presenter's actions, then a phone's tap (no choice posted: 400).
+    # The panel answers htmx polls; a plain GET goes back to the presenter page.
+    "assessments:vote_panel": Entry(on("workshop", number=1), get=WRITE(302), post=NO_POST),
+    "assessments:vote_open": Entry(on("workshop", number=1), get=NO_GET, post=WRITE(302)),
+    "assessments:vote_close": Entry(workshop_vote, get=NO_GET, post=WRITE(302)),
+    "assessments:vote_reveal": Entry(workshop_vote, get=NO_GET, post=WRITE(302)),
+    "assessments:follow_vote": Entry(token, get=everyone(405), post=link(this=400, other=400)),
+    "assessments:room_vote": Entry(
+        room_token, get=everyone(405), post=link(this=400, other=404, revoked=404)
     ),
     "assessments:priorities": Entry(on("workshop"), get=WRITE(), post=WRITE(302)),
     "assessments:priority_action_add": Entry(on("workshop", number=3), get=NO_GET, post=WRITE(400)),

@@ -43,6 +43,7 @@ from ..links import (
 )
 from ..models import Assessment, ConsensusScore, Dimension, PriorityAction, hash_token
 from ..qr import qr_svg
+from ..votes import phone_vote_context, presenter_vote_context
 
 TEMPLATE_DIR = "assessments/workshop"
 
@@ -110,6 +111,7 @@ def _presenter_context(
     numbers = [n for n, _name, _agreed in choices]
     index = numbers.index(number)
     editable = assessment.status == Assessment.Status.WORKSHOP
+    submitted = services.submitted_count(assessment)
     if form is None and editable:
         consensus = row.consensus
         form = ConsensusForm(
@@ -133,8 +135,9 @@ def _presenter_context(
         "form": form,
         "conflict": conflict,
         "since": since_last_time(assessment),
-        "submitted": services.submitted_count(assessment),
+        "submitted": submitted,
         "min_group": MIN_GROUP_SIZE,
+        **presenter_vote_context(assessment, row, submitted=submitted),
     }
 
 
@@ -298,8 +301,11 @@ def room_link(request: HttpRequest, code: UUID) -> HttpResponse:
 # --- follow-along ----------------------------------------------------------------------------
 
 
-def _live(request: HttpRequest, assessment: Assessment, *, heading: str) -> HttpResponse:
+def _live(
+    request: HttpRequest, assessment: Assessment, *, heading: str, vote_url: str = ""
+) -> HttpResponse:
     context: dict[str, Any] = {"assessment": assessment, "heading": heading, "row": None}
+    context.update(phone_vote_context(request, assessment, vote_url=vote_url))
     if assessment.status == Assessment.Status.WORKSHOP:
         row = services.presenter_row(assessment, assessment.current_dimension)
         submitted = services.submitted_count(assessment)
@@ -336,8 +342,9 @@ def _link_error(
     )
 
 
-@require_safe
-def follow(request: HttpRequest, token: str) -> HttpResponse:
+def follow_round(request: HttpRequest, token: str) -> Assessment | HttpResponse:
+    """The round behind a personal link for its follow-along page (and its room vote), or the
+    link's error page."""
     token_hash = hash_token(token)
     try:
         if request.session.get(FOLLOW_SESSION_KEY) == token_hash:
@@ -346,12 +353,14 @@ def follow(request: HttpRequest, token: str) -> HttpResponse:
             participant = participant_for_token(request, token)
     except LinkError as error:
         return _link_error(request, error.message, error.status, context=error_context(error))
-    request.session[FOLLOW_SESSION_KEY] = token_hash
-    return _live(request, participant.assessment, heading=_("Follow the workshop"))
+    if request.session.get(FOLLOW_SESSION_KEY) != token_hash:
+        # Only when it changes: a poll or a tap must not rewrite the session row each time.
+        request.session[FOLLOW_SESSION_KEY] = token_hash
+    return participant.assessment
 
 
-@require_safe
-def room(request: HttpRequest, token: str) -> HttpResponse:
+def room_round(request: HttpRequest, token: str) -> Assessment | HttpResponse:
+    """The round behind a room link (and its room vote), or the link's error page."""
     token_hash = hash_token(token)
     if request.session.get(ROOM_SESSION_KEY) != token_hash:
         try:
@@ -363,8 +372,35 @@ def room(request: HttpRequest, token: str) -> HttpResponse:
         return _link_error(
             request, _("We could not find this room link. Ask the facilitator for a new one."), 404
         )
-    request.session[ROOM_SESSION_KEY] = token_hash
-    return _live(request, assessment, heading=_("Workshop room"))
+    if request.session.get(ROOM_SESSION_KEY) != token_hash:
+        request.session[ROOM_SESSION_KEY] = token_hash
+    return assessment
+
+
+@require_safe
+def follow(request: HttpRequest, token: str) -> HttpResponse:
+    found = follow_round(request, token)
+    if isinstance(found, HttpResponse):
+        return found
+    return _live(
+        request,
+        found,
+        heading=_("Follow the workshop"),
+        vote_url=reverse("assessments:follow_vote", kwargs={"token": token}),
+    )
+
+
+@require_safe
+def room(request: HttpRequest, token: str) -> HttpResponse:
+    found = room_round(request, token)
+    if isinstance(found, HttpResponse):
+        return found
+    return _live(
+        request,
+        found,
+        heading=_("Workshop room"),
+        vote_url=reverse("assessments:room_vote", kwargs={"token": token}),
+    )
 
 
 # --- priorities ------------------------------------------------------------------------------
