@@ -19,7 +19,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.template.loader import render_to_string
@@ -504,13 +504,12 @@ def send_action_reminders(*, today: date | None = None) -> ReminderSummary:
             {"community": assessment.community, "actions": [], "reviews": []},
         )
         entry["reviews"].append(assessment)
-    connection = get_connection()
     for entry in by_community.values():
         community = entry["community"]
         to = _facilitator_addresses(community)
         if not to:
             continue  # nobody to tell yet: tried again on the next run
-        _send_reminder(community=community, entry=entry, to=to, today=today, connection=connection)
+        _send_reminder(community=community, entry=entry, to=to, today=today)
         summary.emails += 1
         summary.actions += len(entry["actions"])
         summary.reviews += len(entry["reviews"])
@@ -523,7 +522,7 @@ def _absolute(path: str) -> str:
 
 @transaction.atomic
 def _send_reminder(
-    *, community: Community, entry: dict[str, Any], to: list[str], today: date, connection: Any
+    *, community: Community, entry: dict[str, Any], to: list[str], today: date
 ) -> None:
     actions: list[PriorityAction] = entry["actions"]
     reviews: list[Assessment] = entry["reviews"]
@@ -552,7 +551,7 @@ def _send_reminder(
     }
     subject = render_to_string("assessments/email/action_reminder_subject.txt", context)
     body = render_to_string("assessments/email/action_reminder_body.txt", context)
-    EmailMessage(subject=" ".join(subject.split()), body=body, to=to, connection=connection).send()
+    EmailMessage(subject=" ".join(subject.split()), body=body, to=to).send()
     now = timezone.now()
     by_round: dict[int, list[PriorityAction]] = defaultdict(list)
     for action in actions:

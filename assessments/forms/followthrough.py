@@ -77,7 +77,11 @@ class ActionNoteForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["written_on"].initial = timezone.localdate
+        field = self.fields["written_on"]
+        field.initial = timezone.localdate
+        # The model's callable default would add a hidden "initial-" copy of the field, which
+        # nothing here compares with (and whose aria-describedby is invalid HTML).
+        field.show_hidden_initial = False
 
     def clean_written_on(self) -> date:
         value: date = self.cleaned_data["written_on"]
