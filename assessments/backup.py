@@ -21,6 +21,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from communities.models import Community, FocalIssue, Membership, Organisation, Stakeholder, User
 
 from .models import (
+    ActionNote,
     Assessment,
     AuditEvent,
     ConsensusScore,
@@ -52,8 +53,9 @@ ROUND = _fields("""code title kind status deadline workshop_date next_review_due
 PARTICIPANT = _fields("""code sector token_hash link_version token_issued_at invited_at reminded_at
     opened_at draft_saved_at submitted_at""")
 SCORE = _fields("level not_sure reason")
-CONSENSUS = _fields("level reason dissent is_priority version")
-ACTION = _fields("action owner review_date")
+CONSENSUS = _fields("level reason dissent is_priority target_level move_up version")
+ACTION = _fields("action owner review_date status reminded_at")
+NOTE = _fields("written_on text")
 EVENT = _fields("verb summary detail created_at")
 
 
@@ -98,7 +100,7 @@ def community_export(community: Community) -> dict[str, Any]:
     consensus = list(
         ConsensusScore.objects.filter(assessment__community=community)
         .select_related("assessment", "dimension", "updated_by")
-        .prefetch_related("actions")
+        .prefetch_related("actions__notes__author")
         .order_by("pk")
     )
     events = (
@@ -112,6 +114,7 @@ def community_export(community: Community) -> dict[str, Any]:
         *(r.created_by for r in rounds),
         *(p.entered_by for p in participants),
         *(c.updated_by for c in consensus),
+        *(n.author for c in consensus for a in c.actions.all() for n in a.notes.all()),
         *(e.actor for e in events),
     ):
         if user is not None:
@@ -171,7 +174,17 @@ def community_export(community: Community) -> dict[str, Any]:
                 round=_code(c.assessment),
                 dimension=c.dimension.number,
                 updated_by=_username(c.updated_by),
-                actions=[_row(a, ACTION + created) for a in c.actions.all()],
+                actions=[
+                    _row(
+                        a,
+                        [*ACTION, *created, "updated_at"],
+                        notes=[
+                            _row(n, NOTE + created, author=_username(n.author))
+                            for n in a.notes.all()
+                        ],
+                    )
+                    for a in c.actions.all()
+                ],
             )
             for c in consensus
         ],
@@ -380,10 +393,25 @@ def community_import(data: dict[str, Any]) -> Community:
         for score, c in zip(agreed, rows, strict=True)
         for a in c["actions"]
     ]
-    _created(
+    actions = _created(
         PriorityAction,
         rows,
         (_build(PriorityAction, a, ACTION, consensus=a["consensus"]) for a in rows),
+    )
+    _restore_timestamps(actions, rows, "updated_at")
+    # Progress notes (a backup from before them has none).
+    note_rows = [
+        {**n, "action": action}
+        for action, a in zip(actions, rows, strict=True)
+        for n in a.get("notes", [])
+    ]
+    _created(
+        ActionNote,
+        note_rows,
+        (
+            _build(ActionNote, n, NOTE, action=n["action"], author=user(n.get("author")))
+            for n in note_rows
+        ),
     )
     AuditEvent.objects.bulk_create(
         _build(

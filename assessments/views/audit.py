@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from communities.access import get_assessment_for
 
-from ..models import Assessment, AuditEvent
+from ..models import Assessment, AuditEvent, PriorityAction
 
 EVENTS_PER_PAGE = 50
 
@@ -35,6 +35,11 @@ DETAIL_LABELS: dict[str, Any] = {
     "updated": _("Updated"),
     "skipped": _("Skipped"),
     "format": _("Format"),
+    # Priorities followed through (assessments/followthrough.py).
+    "changed": _("Changed"),
+    "written_on": _("Note dated"),
+    "due": _("Due"),
+    "sent_to": _("Facilitators emailed"),
 }
 # Fields of a before/after snapshot that may be shown (agreed scores, priorities, next steps,
 # statuses: all group decisions, never one person's private score).
@@ -46,11 +51,13 @@ CHANGE_LABELS: dict[str, Any] = {
     "is_priority": _("Priority"),
     "action": _("Next step"),
     "owner": _("Owner"),
-    "review_date": _("Review date"),
+    "review_date": _("Due date"),
+    "target_level": _("Target level"),
+    "move_up": _("What would move us up one level"),
     "priorities": _("Priority dimensions"),
 }
 # Keys that are bookkeeping (internal references, versions), skipped without a note.
-_IGNORED_KEYS = {"participant", "stakeholder", "action", "focal_issue"}
+_IGNORED_KEYS = {"participant", "stakeholder", "action", "actions", "focal_issue"}
 _IGNORED_CHANGE_KEYS = {"version"}
 
 
@@ -83,6 +90,8 @@ def _display(value: Any) -> str:
         return str(_("(details not shown)"))
     if isinstance(value, str) and value in Assessment.Status.values:
         return str(Assessment.Status(value).label)
+    if isinstance(value, str) and value in PriorityAction.Status.values:
+        return str(PriorityAction.Status(value).label)
     return str(value)
 
 

@@ -430,3 +430,69 @@ def test_open_actions_query_count_does_not_grow(facilitator, facilitator_user, c
     assert large.content.decode().count("open-action") > small.content.decode().count("open-action")
     # session, user, the community, its open actions with their rounds, dimensions and notes
     assert small_count == big_count == 4
+
+
+# --- backup ------------------------------------------------------------------------------------
+
+
+def test_backup_round_trip_carries_targets_statuses_and_notes(community, facilitator_user):
+    import json
+
+    from assessments.backup import community_export, community_import
+    from tests.assessments.test_backup import wipe_everything
+
+    baseline = make_round(community)
+    ConsensusScore.objects.filter(assessment=baseline, dimension__number=4).update(
+        target_level=4, move_up="Pool the budgets"
+    )
+    action = action_of(baseline, 4)
+    followthrough.action_follow_up(
+        action=action,
+        owner="Council",
+        review_date=datetime.date(2026, 9, 1),
+        status=PriorityAction.Status.IN_PROGRESS,
+        by=facilitator_user,
+    )
+    PriorityAction.objects.filter(pk=action.pk).update(reminded_at=timezone.now())
+    followthrough.action_note_add(
+        action=action, text="Board met", written_on=datetime.date(2026, 8, 1), by=facilitator_user
+    )
+    original = json.loads(json.dumps(community_export(community), default=str))
+    wipe_everything()
+    restored = community_import(original)
+    score = ConsensusScore.objects.get(
+        assessment__community=restored, assessment__title="2022 baseline", dimension__number=4
+    )
+    assert (score.target_level, score.move_up) == (4, "Pool the budgets")
+    back = score.actions.get()
+    assert (back.status, back.owner, back.review_date) == (
+        "in-progress",
+        "Council",
+        datetime.date(2026, 9, 1),
+    )
+    assert back.reminded_at is not None
+    note = back.notes.get()
+    assert (note.text, note.written_on, note.author.username) == (  # type: ignore[union-attr]
+        "Board met",
+        datetime.date(2026, 8, 1),
+        "fac",
+    )
+    assert json.loads(json.dumps(community_export(restored), default=str)) == original
+
+
+def test_the_audit_trail_shows_an_action_change_with_labels(
+    facilitator, facilitator_user, baseline
+):
+    followthrough.action_follow_up(
+        action=action_of(baseline, 4),
+        owner="Council",
+        review_date=None,
+        status=PriorityAction.Status.DONE,
+        by=facilitator_user,
+    )
+    html = facilitator.get(
+        reverse("assessments:audit", kwargs={"code": baseline.code})
+    ).content.decode()
+    assert "Action changed" in html
+    assert "Due date" in html and "Done" in html and "Not started" in html
+    assert "(details not shown)" not in html
