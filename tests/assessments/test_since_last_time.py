@@ -168,3 +168,18 @@ def test_report_query_count_with_a_previous_round_does_not_grow(
     # The 7 of the report without a previous round less the lookup of the round to compare
     # with (it is linked), plus since last time's two.
     assert small_count == big_count == 8
+
+
+def test_the_demo_has_targets_statuses_notes_and_since_last_time(facilitator):
+    import io
+
+    from django.core.management import call_command
+
+    call_command("load_demo", stdout=io.StringIO())
+    review = Assessment.objects.filter(kind=Assessment.Kind.REVIEW, status="finalised").first()
+    assert review is not None
+    since = since_last_time(review)
+    assert since is not None and since.rows
+    assert all(row.target for row in since.rows if row.level_then < 5)
+    assert {a.status for row in since.rows for a in row.actions} >= {"done", "in-progress"}
+    assert any(a.latest_note for row in since.rows for a in row.actions)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from assessments.models import (
+    ActionNote,
     Assessment,
     ConsensusScore,
     Dimension,
@@ -321,6 +322,13 @@ ACTIONS = {
         "Commissioning manager",
     ),
     8: ("Start a joint induction for all new frontline staff", "Workforce leads"),
+}
+# A progress note on a demo priority's step, by its status.
+DEMO_NOTES = {
+    PriorityAction.Status.DONE: "Done: agreed at the partnership board and in place since then.",
+    PriorityAction.Status.IN_PROGRESS: (
+        "First meeting held; two partners still to sign up. Back on the agenda next quarter."
+    ),
 }
 
 
@@ -676,12 +684,44 @@ class Command(BaseCommand):
                 action, owner = ACTIONS.get(
                     dim.number, ("Agree next steps at the alliance meeting", "Alliance chair")
                 )
-                PriorityAction.objects.create(
+                step = PriorityAction.objects.create(
                     consensus=consensus,
                     action=action,
                     owner=owner,
                     review_date=(when + datetime.timedelta(days=180)).date(),
                 )
+                self.load_follow_through(consensus, step, when, first=dim == priorities[0])
+
+    def load_follow_through(
+        self,
+        consensus: ConsensusScore,
+        step: PriorityAction,
+        when: datetime.datetime,
+        *,
+        first: bool,
+    ) -> None:
+        """A priority's target (one level up) and "what would move us up" (the model's next
+        level), and its step's progress: a baseline's first step done, the others under way,
+        with a dated note, so that the open-actions page and "since last time" have content."""
+        if consensus.level < 5:
+            consensus.target_level = consensus.level + 1
+            consensus.move_up = consensus.dimension.levels.get(level=consensus.level + 1).text
+            consensus.save(update_fields=["target_level", "move_up"])
+        baseline = consensus.assessment.kind == Assessment.Kind.BASELINE
+        if first:
+            step.status = (
+                PriorityAction.Status.DONE if baseline else PriorityAction.Status.NOT_STARTED
+            )
+        else:
+            step.status = PriorityAction.Status.IN_PROGRESS
+        step.save(update_fields=["status"])
+        if step.status != PriorityAction.Status.NOT_STARTED:
+            ActionNote.objects.create(
+                action=step,
+                written_on=(when + datetime.timedelta(days=120)).date(),
+                text=DEMO_NOTES[step.status],
+                author=consensus.updated_by,
+            )
 
     def sample_link(self, assessment: Assessment) -> str:
         """Give one not-yet-submitted participant a known link so the demo can show the sheet.
