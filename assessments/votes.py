@@ -394,3 +394,19 @@ def phone_vote_context(
         "vote_choices": tap_choices(),
         "vote_min": VOTE_MIN_SHOWN,
     }
+
+
+def round_convergence(
+    assessment: Assessment, rows: Iterable[DimensionRow], *, submitted: int
+) -> dict[int, Convergence]:
+    """Every dimension's convergence for the analysis page; one query (the votes)."""
+    by_number = votes_by_number(assessment)
+    return {
+        row.dimension.number: dimension_convergence(
+            spread=row.spread,
+            submitted=submitted,
+            votes=by_number.get(row.dimension.number, []),
+            agreed=row.consensus.level if row.consensus else None,
+        )
+        for row in rows
+    }

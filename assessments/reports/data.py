@@ -20,6 +20,7 @@ from communities.models import EXPECTED_SECTORS, SECTOR_GROUP, Community, Sector
 from smm_site.rows import row_url
 
 from ..aggregation import MIN_GROUP_SIZE, Spread, shift, spread, suppress_small_groups
+from ..convergence import Convergence, VoteTally, convergence
 from ..followthrough import SinceLastTime, since_last_time
 from ..models import (
     Assessment,
@@ -28,6 +29,7 @@ from ..models import (
     LevelDescriptor,
     Participant,
     PriorityAction,
+    RoomVote,
     Rubric,
 )
 from ..sheet import local_cache
@@ -95,6 +97,8 @@ class DimensionRow:
     shift: float | None  # agreed level minus private median
     previous_level: int | None
     actions: list[PriorityAction] = field(default_factory=list)
+    # Private spread → shown room votes → agreed level, with the split flag (convergence.py).
+    convergence: Convergence | None = None
     target_level: int | None = None  # a priority's target for the next round
 
     @property
@@ -147,6 +151,7 @@ class DimensionRow:
         spread: Spread | None = None,
         previous_level: int | None = None,
         actions: list[PriorityAction] | None = None,
+        convergence: Convergence | None = None,
     ) -> DimensionRow:
         """A dimension's row from its agreed score (None: not agreed yet)."""
         level = agreed.level if agreed else None
@@ -163,6 +168,7 @@ class DimensionRow:
             shift=shift(level, spread.median) if spread else None,
             previous_level=previous_level,
             actions=actions or [],
+            convergence=convergence,
             target_level=agreed.target_level if agreed and agreed.is_priority else None,
         )
 
@@ -275,6 +281,17 @@ def _people_and_spreads(
     return people, spreads
 
 
+def shown_votes_by_number(assessment: Assessment) -> dict[int, list[VoteTally]]:
+    """The round's shown room votes by dimension number, first to last; one query."""
+    from ..votes import shown_tallies  # votes → workshop → tasks → reports: import when used
+
+    votes = RoomVote.objects.filter(assessment=assessment, revealed=True)
+    by_number: dict[int, list[RoomVote]] = defaultdict(list)
+    for vote in votes.annotate(dimension_number=F("dimension__number")).order_by("number"):
+        by_number[vote.dimension_number].append(vote)  # type: ignore[attr-defined]
+    return {number: shown_tallies(found) for number, found in by_number.items()}
+
+
 def round_report(assessment: Assessment, *, show_small_spread: bool = False) -> RoundReport:
     """Everything the report page and the PDF show. A constant 4 queries once the rubric is kept
     (plus one to find the previous round when it is not linked). `show_small_spread` lets a
@@ -295,9 +312,17 @@ def round_report(assessment: Assessment, *, show_small_spread: bool = False) -> 
     people, spreads = _people_and_spreads(assessment, dimensions)
     small = people.submitted < MIN_GROUP_SIZE
     withheld = small and not show_small_spread
+    # The room votes the room saw, one query; the private spread counts in the split flag only
+    # from MIN_GROUP_SIZE sheets, whoever reads the report.
+    shown = shown_votes_by_number(assessment)
     rows = []
     for dim in dimensions:
         this = agreed[assessment.pk].get(dim.number)
+        dim_convergence = convergence(
+            private=None if small else spreads.get(dim.number),
+            votes=shown.get(dim.number, []),
+            agreed=this.level if this else None,
+        )
         rows.append(
             DimensionRow.of(
                 dim,
@@ -305,6 +330,7 @@ def round_report(assessment: Assessment, *, show_small_spread: bool = False) -> 
                 spread=None if withheld else spreads.get(dim.number),
                 previous_level=previous_levels.get(dim.number),
                 actions=actions[this.pk] if this else [],
+                convergence=dim_convergence,
             )
         )
     return RoundReport(

@@ -43,7 +43,7 @@ from ..links import (
 )
 from ..models import Assessment, ConsensusScore, Dimension, PriorityAction, hash_token
 from ..qr import qr_svg
-from ..votes import phone_vote_context, presenter_vote_context
+from ..votes import phone_vote_context, presenter_vote_context, round_convergence
 
 TEMPLATE_DIR = "assessments/workshop"
 
@@ -75,16 +75,18 @@ def analysis(request: HttpRequest, code: UUID) -> HttpResponse:
     assessment = _round(request, code)
     sort = "disagreement" if request.GET.get("sort") == "disagreement" else "number"
     rows = services.analysis_rows(assessment, sort=sort)
+    submitted = services.submitted_count(assessment)
     context = {
         "assessment": assessment,
         "rows": rows,
+        "convergence": round_convergence(assessment, rows, submitted=submitted),
         # The previous round's priorities and how far they got (assessments/followthrough.py).
         "since": since_last_time(
             assessment,
             levels_now={r.dimension.number: r.consensus.level for r in rows if r.consensus},
         ),
         "sort": sort,
-        "submitted": services.submitted_count(assessment),
+        "submitted": submitted,
         "min_group": MIN_GROUP_SIZE,
     }
     return render(request, f"{TEMPLATE_DIR}/analysis.html", context)

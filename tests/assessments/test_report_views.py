@@ -141,9 +141,9 @@ def test_report_page_query_count_3_vs_60_participants(facilitator, community, fa
     small_count, small_response = count_queries(facilitator, report_url(small))
     big_count, big_response = count_queries(facilitator, report_url(big))
     assert small_response.status_code == big_response.status_code == 200
-    # session, user, round, agreed scores, actions, participants with their levels, and the
-    # round to compare with (none is linked)
-    assert small_count == big_count == 7
+    # session, user, round, agreed scores, actions, participants with their levels, the round
+    # to compare with (none is linked) and the shown room votes (convergence)
+    assert small_count == big_count == 8
 
 
 def test_report_page_shows_a_reopened_round_after_the_write(facilitator, evaluator, baseline):
