@@ -30,6 +30,10 @@ Flags: --only TEXT measures only the pages whose label contains TEXT (and the fl
 --skip-load, --skip-submit, --skip-pdf leave out steps 4, 5 and 6; --only-pack runs only the
 pack; --regenerate drops and regenerates smm_bench.
 
+7. The workshop scenario (bench/workshop.py, a database of its own): 60 phones following and
+   voting while the facilitator saves agreed levels, its p95 against the signed-in layout
+   page's; --skip-workshop leaves it out, --only-workshop runs only it.
+
 Prints one table with the targets of issue 15 and writes bench/results/latest.json and
 latest.md. Only 127.0.0.1 is targeted.
 """
@@ -316,8 +320,8 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 @contextlib.contextmanager
-def gunicorn(port: int):  # type: ignore[no-untyped-def]
-    env = base_env(f"{PG_URL}/{BIG_DB}")
+def gunicorn(port: int, db: str = ""):  # type: ignore[no-untyped-def]
+    env = base_env(f"{PG_URL}/{db or BIG_DB}")
     env.update(
         {
             "GUNICORN_BIND": f"127.0.0.1:{port}",
@@ -1021,6 +1025,14 @@ def main() -> None:
     parser.add_argument("--skip-load", action="store_true")
     parser.add_argument("--skip-pdf", action="store_true")
     parser.add_argument(
+        "--skip-workshop", action="store_true", help="leave out the workshop scenario (step 7)"
+    )
+    parser.add_argument(
+        "--only-workshop",
+        action="store_true",
+        help="only the workshop scenario (= python -m bench.workshop)",
+    )
+    parser.add_argument(
         "--only",
         default="",
         help="measure only pages whose label contains this (and the floors they are paired with)",
@@ -1031,6 +1043,10 @@ def main() -> None:
         help="only the evaluator pack job (no query counts, page load, submissions, pdf_bench)",
     )
     args = parser.parse_args()
+    if args.only_workshop:
+        from bench import workshop
+
+        workshop.main()
     if args.only_pack:
         args.skip_load = args.skip_submit = True
     started = time.perf_counter()
@@ -1165,6 +1181,15 @@ def main() -> None:
             default=str,
         )
     )
+    if not (args.skip_workshop or args.only_pack or args.only):
+        # Last: it has a database of its own (bench/workshop.py) and points Django at it.
+        from bench import workshop
+
+        log("the workshop scenario (bench/workshop.py)")
+        figures = workshop.run_workshop()
+        (RESULTS / "workshop.json").write_text(json.dumps(figures, indent=1, default=str))
+        with (RESULTS / "latest.md").open("a") as out:
+            out.write(workshop.report(figures) + "\n")
 
 
 if __name__ == "__main__":
