@@ -200,8 +200,11 @@ class AgreedRow:
     level: int
     reason: str
     is_priority: bool
-    actions: tuple[tuple[str, str, Any], ...]  # (next step, owner, review date)
+    actions: tuple[tuple[str, str, Any, str], ...]  # (next step, owner, due date, status label)
     own: str  # the person's own level: "1".."5", "not-sure" or ""
+    # A priority's target. Progress notes are not here: they are the facilitators' working
+    # notes (docs/data-protection.md), so a stakeholder's link never shows them.
+    target: int | None = None
 
 
 def agreed_results(assessment: Assessment, states: Mapping[int, DimensionState]) -> list[AgreedRow]:
@@ -211,7 +214,9 @@ def agreed_results(assessment: Assessment, states: Mapping[int, DimensionState])
         ConsensusScore.objects.filter(assessment=assessment)
         .select_related("dimension")
         .prefetch_related("actions")
-        .only("level", "reason", "is_priority", "dimension__number", "dimension__name")
+        .only(
+            "level", "reason", "is_priority", "target_level", "dimension__number", "dimension__name"
+        )
         .order_by("dimension__number")
     )
     return [
@@ -221,8 +226,12 @@ def agreed_results(assessment: Assessment, states: Mapping[int, DimensionState])
             level=score.level,
             reason=score.reason,
             is_priority=score.is_priority,
-            actions=tuple((a.action, a.owner, a.review_date) for a in score.actions.all()),
+            actions=tuple(
+                (a.action, a.owner, a.review_date, str(a.get_status_display()))
+                for a in score.actions.all()
+            ),
             own=states[score.dimension_id].level if score.dimension_id in states else "",
+            target=score.target_level if score.is_priority else None,
         )
         for score in scores
     ]

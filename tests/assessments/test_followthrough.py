@@ -496,3 +496,31 @@ def test_the_audit_trail_shows_an_action_change_with_labels(
     assert "Action changed" in html
     assert "Due date" in html and "Done" in html and "Not started" in html
     assert "(details not shown)" not in html
+
+
+def test_a_stakeholders_finalised_sheet_shows_targets_and_statuses_not_notes(
+    baseline, facilitator_user
+):
+    from django.test import Client
+
+    from assessments.models import Participant
+
+    ConsensusScore.objects.filter(assessment=baseline, dimension__number=4).update(target_level=3)
+    followthrough.action_follow_up(
+        action=action_of(baseline, 4),
+        owner="Council",
+        review_date=None,
+        status=PriorityAction.Status.IN_PROGRESS,
+        by=facilitator_user,
+    )
+    followthrough.action_note_add(
+        action=action_of(baseline, 4),
+        text="NOTE-NOT-FOR-LINKS",
+        written_on=timezone.localdate(),
+        by=facilitator_user,
+    )
+    participant = Participant.objects.filter(assessment=baseline).first()
+    assert participant is not None
+    html = Client().get(f"/s/{participant.link_token}/").content.decode()
+    assert "target 3" in html and "In progress" in html
+    assert "NOTE-NOT-FOR-LINKS" not in html
