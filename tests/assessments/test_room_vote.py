@@ -419,3 +419,40 @@ def test_sixty_phones_voting_at_once_are_each_counted_once(facilitator_user, com
     vote.refresh_from_db()
     assert vote.total == 60
     assert vote.counts == {1: 0, 2: 0, 3: 60, 4: 0, 5: 0} and vote.not_sure == 0
+
+
+# --- valid HTML in every state -----------------------------------------------------------------
+
+
+def test_every_vote_state_is_valid_html(facilitator, workshop_round, room_url, tmp_path):
+    """The matrix's vnu crawl (tests/test_html_valid.py) sees the pages without a vote; here
+    each state of one: open with a phone's choice, the live panel, shown, too few, refused."""
+    from tests.test_html_valid import _errors, _html, _vnu_command
+
+    command = _vnu_command()
+    pages: dict[str, str | None] = {}
+    vote = open_vote(facilitator, workshop_round)
+    phones = [phone(room_url) for _ in range(3)]
+    tap(phones[0], room_url, vote, "3")
+    pages["presenter open"] = _html(facilitator.get(url("presenter", workshop_round, number=1)))
+    pages["panel"] = _html(
+        facilitator.get(url("vote_panel", workshop_round, number=1), headers={"HX-Request": "true"})
+    )
+    pages["room open, voted"] = _html(phones[0].get(room_url))
+    pages["room partial"] = _html(phones[0].get(room_url, headers={"HX-Request": "true"}))
+    pages["bad choice"] = _html(tap(phones[1], room_url, vote, "9"))
+    reveal(facilitator, workshop_round, vote)
+    pages["room too few"] = _html(phones[0].get(room_url))
+    second = open_vote(facilitator, workshop_round)
+    for client, choice in zip(phones, ("2", "3", "not-sure"), strict=True):
+        tap(client, room_url, second, choice)
+    reveal(facilitator, workshop_round, second)
+    workshop_round.spread_revealed = True
+    workshop_round.save()
+    pages["presenter shown"] = _html(facilitator.get(url("presenter", workshop_round, number=1)))
+    pages["room shown"] = _html(phones[0].get(room_url))
+    pages["closed"] = _html(tap(phones[1], room_url, second, "4"))
+    pages["analysis"] = _html(facilitator.get(url("analysis", workshop_round)))
+    assert all(pages.values()), [k for k, v in pages.items() if not v]
+    errors = _errors(command, {k: v for k, v in pages.items() if v}, tmp_path)
+    assert errors == [], "\n".join(errors)
