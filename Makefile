@@ -13,7 +13,7 @@ PYTEST_ARGS ?= -n 2
 
 NODE_DEPS := node_modules/vnu-jar/build/dist/vnu.jar
 
-.PHONY: browser-deps node-deps help run test lint typecheck migrations-check test-sqlite test-postgres system-deps demo prod-check bench clean
+.PHONY: browser-deps node-deps messages help run test lint typecheck migrations-check test-sqlite test-postgres system-deps demo prod-check bench clean
 
 help:
 	@echo "make run   - set up and serve the demo on http://127.0.0.1:8000 (SQLite)"
@@ -40,6 +40,15 @@ $(NODE_DEPS): package.json package-lock.json
 	@touch $@
 
 node-deps: $(NODE_DEPS)
+
+# The Welsh interface (docs/translation.md): gather every message into locale/cy's django.po (new
+# ones empty, for translating), then compile the django.mo that is committed beside it. Needs
+# GNU gettext (system-deps.sh --browser). tests/test_welsh.py fails on any message left empty.
+messages: $(VENV)/.installed
+	$(PY) manage.py makemessages -l cy --ignore=.venv --ignore=node_modules --ignore=static \
+		--ignore=bench --ignore=tests --ignore=docs --ignore=staticfiles --ignore=tmp --ignore='*.egg-info'
+	$(PY) scripts/po_fill.py todo --limit 0 >/dev/null
+	cd locale && ../$(PY) ../manage.py compilemessages -l cy
 
 demo: $(VENV)/.installed system-deps
 	$(PY) manage.py migrate --noinput -v0

@@ -17,6 +17,7 @@ from django.core.cache.backends.base import BaseCache
 from django.core.cache.backends.locmem import LocMemCache
 from django.http import HttpRequest
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from communities.models import Membership
 from smm_site.clients import client_ip
@@ -86,7 +87,7 @@ def _increment(counts: BaseCache, key: str) -> int:
 
 
 def _too_many() -> LinkError:
-    return LinkError(429, "Too many requests. Please wait a minute and try again.")
+    return LinkError(429, _("Too many requests. Please wait a minute and try again."))
 
 
 def check_rate_limit(request: HttpRequest, bucket: str = "link") -> None:
@@ -115,7 +116,7 @@ def _with_related(for_page: bool) -> Any:
 def _revoked(participant: Participant) -> LinkError:
     return LinkError(
         410,
-        "This link has been revoked. Ask the round's facilitator for your current link.",
+        _("This link has been revoked. Ask the round's facilitator for your current link."),
         revoked_for=participant,
     )
 
@@ -147,9 +148,11 @@ def resolve_token(token: str, *, for_page: bool = True) -> Participant:
             if revoked is not None:
                 raise _revoked(revoked.participant)
     if participant is None:
-        raise LinkError(404, "We could not find this link. Ask your facilitator for a new link.")
+        raise LinkError(404, _("We could not find this link. Ask your facilitator for a new link."))
     if participant.stakeholder.erased_at is not None:
-        raise LinkError(410, "This link is no longer active. Ask your facilitator for a new link.")
+        raise LinkError(
+            410, _("This link is no longer active. Ask your facilitator for a new link.")
+        )
     return participant
 
 

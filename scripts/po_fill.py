@@ -108,8 +108,7 @@ def todo(po: Path, limit: int, offset: int) -> None:
     empty = [e for e in entries if e.fuzzy or not all(e.msgstrs())]
     chunk = empty[offset : offset + limit]
     items = {
-        e.key: ([e.fields["msgid"], e.fields["msgid_plural"]] if e.is_plural else "")
-        for e in chunk
+        e.key: ([e.fields["msgid"], e.fields["msgid_plural"]] if e.is_plural else "") for e in chunk
     }
     json.dump(items, sys.stdout, ensure_ascii=False, indent=1)
     print(f"\n# {len(empty)} of {len(entries)} untranslated or fuzzy", file=sys.stderr)
@@ -136,8 +135,11 @@ def fill(po: Path, sources: list[Path]) -> None:
                 entry.fields[f"msgstr[{i}]"] = form
         else:
             entry.fields["msgstr"] = value if isinstance(value, str) else value[0]
+        # No fuzzy flag, and no "#|" (the msgid msgmerge guessed from) once translated.
         entry.comments = [
-            re.sub(r",\s*fuzzy", "", c) for c in entry.comments if c.strip() != "#, fuzzy"
+            re.sub(r",\s*fuzzy", "", c)
+            for c in entry.comments
+            if c.strip() != "#, fuzzy" and not c.startswith("#|")
         ]
         filled += 1
     po.write_text(serialise(entries))

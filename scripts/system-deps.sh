@@ -7,11 +7,13 @@ need=()
 ldconfig -p 2>/dev/null | grep -q "libpango-1.0" || need+=(libpango-1.0-0 libpangoft2-1.0-0)
 ldconfig -p 2>/dev/null | grep -q "libharfbuzz-subset" || need+=(libharfbuzz-subset0)
 command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
-# Chromium and Java (the Nu HTML Checker, vnu.jar) only for the tests (`system-deps.sh
+# Chromium, Java (the Nu HTML Checker, vnu.jar) and gettext only for the tests (`system-deps.sh
 # --browser`), not for `make run`.
 if [ "${1:-}" = "--browser" ]; then
   [ -x /usr/bin/chromium ] || need+=(chromium)
   command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
+  # GNU gettext: tests/test_welsh.py runs makemessages to find messages without a Welsh translation.
+  command -v xgettext >/dev/null 2>&1 || need+=(gettext)
 fi
 fc-list 2>/dev/null | grep -qi dejavu || need+=(fonts-dejavu-core)
 [ ${#need[@]} -eq 0 ] && exit 0

@@ -257,6 +257,8 @@ MATRIX: dict[str, Entry] = {
         post=account(fac=302, other=302, ev=302, admin=302, anon=200),
     ),
     "logout": Entry(nothing, get=everyone(405), post=everyone(302)),
+    # The language switcher (smm_site/i18n.py): a POST from any page, back to `next` (here "/").
+    "set_language": Entry(nothing, get=everyone(405), post=everyone(302)),
     # --- accounts: Django's password views ------------------------------------------------------
     # A bad form is a 400 (every field missing here), a bad reset link a page that says so.
     "password_change": Entry(
