@@ -16,7 +16,7 @@ from tests.assessments.test_reports_data import make_round
 from tests.assessments.test_workshop import add_participant, make_workshop_round, url
 from tests.factories import ConsensusScoreFactory, submit_sheet
 
-RULE = "Split: the private scores span 3 or more levels"
+RULE = "The split rule: a dimension is split when the private scores span 3 or more levels"
 
 
 def tally(number: int = 1, not_sure: int = 0, **levels: int) -> conv.VoteTally:

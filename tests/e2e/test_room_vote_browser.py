@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from assessments.models import Assessment, Rubric
 from tests.e2e.conftest import PHONE, check_page, login, new_page
+from tests.e2e.test_presenter_browser import PROJECTOR
 from tests.e2e.test_journey import rubric  # noqa: F401 - the fixture
 from tests.factories import AssessmentFactory, ParticipantFactory, submit_sheet
 
@@ -70,7 +71,7 @@ def test_three_phones_vote_beside_the_presenter(browser, live_server, community,
     # The third phone changes its mind: its one vote moves from 4 to 3.
     pages[2].get_by_role("button", name="Level 3", exact=True).click()
     expect(pages[2].get_by_text("Your vote: level 3 — tap another to change.")).to_be_visible()
-    check_page(pages[2])
+    check_page(pages[2], "room-vote-phone-375-voting")
 
     # The presenter's count updates by itself (polled), with no counts per level yet.
     expect(fac.get_by_text("3 votes so far")).to_be_visible(timeout=10_000)
@@ -84,3 +85,12 @@ def test_three_phones_vote_beside_the_presenter(browser, live_server, community,
         expect(_count(page, "4")).to_have_text("0")
         expect(page.get_by_text("Vote 1 (before discussion): 3 votes")).to_be_visible()
         check_page(page)
+
+    # With the spread revealed too, the presenter shows convergence and the split rule.
+    fac.get_by_role("button", name="Reveal the spread").click()
+    expect(fac.get_by_text("From private scores to the agreed level")).to_be_visible()
+    check_page(fac, "room-vote-presenter-1280")
+    fac.set_viewport_size(PROJECTOR)
+    check_page(fac, "room-vote-presenter-1920")
+    pages[0].reload()
+    check_page(pages[0], "room-vote-phone-375-result")
