@@ -9,8 +9,8 @@ from playwright.sync_api import expect
 
 from assessments.models import Assessment, Rubric
 from tests.e2e.conftest import PHONE, check_page, login, new_page
-from tests.e2e.test_presenter_browser import PROJECTOR
 from tests.e2e.test_journey import rubric  # noqa: F401 - the fixture
+from tests.e2e.test_presenter_browser import PROJECTOR
 from tests.factories import AssessmentFactory, ParticipantFactory, submit_sheet
 
 
