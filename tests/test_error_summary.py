@@ -24,6 +24,7 @@ from tests.factories import (
     ParticipantFactory,
     PriorityActionFactory,
     StakeholderFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -182,6 +183,18 @@ def test_a_wrong_two_factor_code_at_set_up_summarises(facilitator):  # type: ign
     facilitator.get(reverse("accounts:two_factor_setup"))  # makes the device to confirm
     case = Case(reverse("accounts:two_factor_setup"), {"code": "123456"}, ["id_code"])
     check(case, {"facilitator": facilitator})
+
+
+def test_a_wrong_second_step_code_summarises(settings):  # type: ignore[no-untyped-def]
+    from communities.models import User
+    from tests.communities.test_accounts_two_factor import log_in, set_up
+
+    settings.SMM_REQUIRE_2FA = True
+    settings.OTP_TOTP_THROTTLE_FACTOR = settings.OTP_STATIC_THROTTLE_FACTOR = 0
+    UserFactory(username="ada", role=User.Role.EVALUATOR)
+    set_up(log_in("ada"))
+    case = Case(reverse("accounts:two_factor_verify"), {"code": "123456"}, ["id_code"])
+    check(case, {"facilitator": log_in("ada")})  # the password only: the second step is due
 
 
 def test_a_refused_login_says_so_first_and_keeps_the_username(facilitator_user):  # type: ignore[no-untyped-def]
