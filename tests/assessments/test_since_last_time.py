@@ -184,3 +184,23 @@ def test_the_demo_has_targets_statuses_notes_and_since_last_time(facilitator):
     assert all(row.target for row in since.rows if row.level_then < 5)
     assert {a.status for row in since.rows for a in row.actions} >= {"done", "in-progress"}
     assert any(a.latest_note for row in since.rows for a in row.actions)
+
+
+@pytest.mark.parametrize("page", ["analysis", "presenter"])
+def test_workshop_pages_query_count_does_not_grow_with_last_times_actions(
+    facilitator, community, baseline, page
+):
+    review = make_round(community, title="2024 review", previous=baseline, finalise=False)
+    kwargs = {"code": review.code, **({"number": 1} if page == "presenter" else {})}
+    url = reverse(f"assessments:{page}", kwargs=kwargs)
+    facilitator.get(url)
+    few, _response = count_queries(facilitator, url)
+    for action in PriorityAction.objects.filter(consensus__assessment=baseline):
+        for day in range(1, 8):
+            PriorityAction.objects.create(consensus=action.consensus, action="more", owner="x")
+            ActionNote.objects.create(
+                action=action, text="n", written_on=datetime.date(2026, 1, day)
+            )
+    many, response = count_queries(facilitator, url)
+    assert response.status_code == 200 and "since-last-time" in response.content.decode()
+    assert few == many
