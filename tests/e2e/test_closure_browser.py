@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 
 from assessments.models import Assessment, Participant, Rubric
 from tests.e2e.conftest import PHONE, check_page, login, new_page
+from tests.e2e.test_contrast_browser import contrast
 from tests.e2e.test_journey import _score, rubric  # noqa: F401 - the fixture
 from tests.factories import AssessmentFactory, StakeholderFactory, submit_sheet
 
@@ -24,6 +25,11 @@ OTHER_REASON = "OTHER-PERSONS-REASON-7f3a"
 DISSENT = "DISSENT-NOTE-9b1c"
 OWN = [2, 3, 2, 3, 2, 3, 2, 3, 2]
 AGREED = [3, 3, 2, 4, 2, 3, 3, 3, 2]
+# Each jump button's text colour and its own background (links and buttons alike).
+JUMP_COLOURS_JS = """() => [...document.querySelectorAll('.jump-list .btn')].map((el) => ({
+  text: el.textContent.trim(), color: getComputedStyle(el).color,
+  background: getComputedStyle(el).backgroundColor.replace(/rgba\\(0, 0, 0, 0\\)/, 'rgb(0, 0, 0)'),
+}))"""
 NEXT_STEP = "Map the referral routes with housing and health by March"
 
 
@@ -103,6 +109,16 @@ def test_the_stakeholder_sees_the_agreed_result_on_the_same_link(
     check_page(fac)
     assessment.refresh_from_db()
     assert assessment.status == Assessment.Status.FINALISED
+
+    # --- the finalised presenter: its dimension links read as buttons, not link-yellow -------
+    screen = new_page(browser, live_server, viewport={"width": 1920, "height": 1080})
+    login(screen, "fac")
+    screen.goto(f"/rounds/{assessment.code}/present/1/")
+    check_page(screen)
+    colours = screen.evaluate(JUMP_COLOURS_JS)
+    assert len(colours) == 10  # 1-9 and next (no previous on the first)
+    low = [c for c in colours if contrast(c["color"], c["background"]) < 4.5]
+    assert low == [], f"jump buttons under 4.5:1 on the finalised presenter: {low}"
 
     # --- the same link, again: the group's result beside Ann's own levels --------------------
     again = new_page(browser, live_server, viewport=PHONE)
