@@ -83,6 +83,13 @@ def target_fingerprint(consensus: ConsensusScore) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def valid_target(consensus: ConsensusScore) -> int | None:
+    """The target, unless the agreed level was changed to it or above after it was set (then
+    there is no target until the group sets one again)."""
+    target = consensus.target_level
+    return target if target is not None and target > consensus.level else None
+
+
 def target_errors(*, level: int, target_level: int | None) -> str:
     """Why a target is refused ("" when it is fine): above the agreed level, at most 5."""
     if target_level is None:
@@ -410,7 +417,7 @@ def since_last_time(
             number=p.dimension.number,
             name=p.dimension.name,
             level_then=p.level,
-            target=p.target_level,
+            target=valid_target(p),
             move_up=p.move_up,
             level_now=levels_now.get(p.dimension.number),
             actions=actions[p.pk],

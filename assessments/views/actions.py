@@ -38,7 +38,7 @@ def target_form_for(score: ConsensusScore, data: Any = None) -> TargetForm | Non
         level=score.level,
         prefix=f"t{score.pk}",
         initial={
-            "target_level": score.target_level,
+            "target_level": services.valid_target(score),
             "move_up": score.move_up or services.next_level_text(score),
             "loaded": services.target_fingerprint(score),
         },

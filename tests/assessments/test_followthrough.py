@@ -524,3 +524,14 @@ def test_a_stakeholders_finalised_sheet_shows_targets_and_statuses_not_notes(
     html = Client().get(f"/s/{participant.link_token}/").content.decode()
     assert "target 3" in html and "In progress" in html
     assert "NOTE-NOT-FOR-LINKS" not in html
+
+
+def test_a_target_overtaken_by_a_new_agreed_level_is_asked_for_again(facilitator, workshop_round):
+    score = priority(workshop_round, 4)
+    ConsensusScore.objects.filter(pk=score.pk).update(target_level=3, level=3)
+    html = facilitator.get(
+        reverse("assessments:priorities", kwargs={"code": workshop_round.code})
+    ).content.decode()
+    assert "choose the target again" in html
+    score.refresh_from_db()
+    assert followthrough.valid_target(score) is None
