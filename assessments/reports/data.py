@@ -21,7 +21,7 @@ from smm_site.rows import row_url
 
 from ..aggregation import MIN_GROUP_SIZE, Spread, shift, spread, suppress_small_groups
 from ..convergence import Convergence, VoteTally, convergence
-from ..followthrough import SinceLastTime, since_last_time
+from ..followthrough import SinceLastTime, since_last_time, valid_target
 from ..models import (
     Assessment,
     ConsensusScore,
@@ -169,7 +169,7 @@ class DimensionRow:
             previous_level=previous_level,
             actions=actions or [],
             convergence=convergence,
-            target_level=agreed.target_level if agreed and agreed.is_priority else None,
+            target_level=valid_target(agreed) if agreed and agreed.is_priority else None,
         )
 
 
