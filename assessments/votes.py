@@ -364,7 +364,10 @@ def presenter_vote_context(
     views = dimension_votes(assessment, row.dimension.number)
     return {
         "votes": views,
-        "vote_open": next((v for v in views if v.is_open), None),
+        # Polled only while a vote can still change: never on a finalised round.
+        "vote_open": next((v for v in views if v.is_open), None)
+        if assessment.status == Assessment.Status.WORKSHOP
+        else None,
         "next_vote_label": vote_label(len(views) + 1),
         "shown_votes": [v for v in views if v.shown],
         "vote_min": VOTE_MIN_SHOWN,

@@ -456,3 +456,18 @@ def test_every_vote_state_is_valid_html(facilitator, workshop_round, room_url, t
     assert all(pages.values()), [k for k, v in pages.items() if not v]
     errors = _errors(command, {k: v for k, v in pages.items() if v}, tmp_path)
     assert errors == [], "\n".join(errors)
+
+
+def test_a_vote_left_open_at_finalising_takes_no_taps_and_stops_polling(
+    facilitator, workshop_round, room_url
+):
+    vote = open_vote(facilitator, workshop_round)
+    client = phone(room_url)
+    tap(client, room_url, vote, "2")
+    Assessment.objects.filter(pk=workshop_round.pk).update(
+        status=Assessment.Status.FINALISED, finalised_at=vote.opened_at
+    )
+    assert tap(client, room_url, vote, "3").status_code == 409
+    page = facilitator.get(url("presenter", workshop_round, number=1)).content.decode()
+    assert "votes so far" not in page and "data-hx-get" not in page.split('id="vote-panel"')[1][:80]
+    assert "Closed with 1 vote; the result is hidden." in page
