@@ -134,7 +134,7 @@ def test_a_new_string_without_a_translation_fails_the_check(tmp_path):  # type: 
     _require_gettext()
     new = '{% load i18n %}{% translate "A sentence nobody has translated yet" %}'
     problems = _problems(_entries(_catalogue_of_copy(tmp_path, {"templates/new.html": new})))
-    assert problems == ["untranslated: 'A sentence nobody has translated yet'"]
+    assert "untranslated: 'A sentence nobody has translated yet'" in problems
 
 
 # --- (b) every page in Welsh ------------------------------------------------------------
@@ -250,6 +250,16 @@ def test_a_user_s_choice_is_kept_on_the_account(facilitator, facilitator_user): 
     elsewhere.force_login(facilitator_user)
     page = elsewhere.get(dashboard)
     assert '<html lang="cy">' in page.content.decode() and page["Content-Language"] == "cy"
+
+
+def test_the_account_page_sets_the_language(facilitator, facilitator_user):  # type: ignore[no-untyped-def]
+    security = reverse("accounts:security")
+    page = facilitator.get(security).content.decode()
+    assert 'id="account-language" name="language"' in page
+    assert _switch(facilitator, "cy", security)["Location"] == security
+    facilitator_user.refresh_from_db()
+    assert facilitator_user.language == "cy"
+    assert '<option value="cy" lang="cy" selected>' in facilitator.get(security).content.decode()
 
 
 def test_an_unknown_language_changes_nothing(facilitator, facilitator_user):  # type: ignore[no-untyped-def]
