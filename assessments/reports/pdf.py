@@ -10,7 +10,6 @@ again gives a new key, and the old file is removed.
 from __future__ import annotations
 
 import base64
-import io
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -36,6 +35,11 @@ logger = logging.getLogger(__name__)
 # WeasyPrint logs every layout step at INFO; that is noise in server logs.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
+# Every PDF is tagged (PDF/UA-1): a structure tree of headings, paragraphs, lists and tables with
+# their header cells, figures with their alternative text, in reading order, with the document's
+# title and language, so that a screen reader reads a report as it reads the page.
+PDF_OPTIONS: dict[str, Any] = {"pdf_variant": "pdf/ua-1"}
+
 
 @cache
 def _stylesheet() -> Any:
@@ -54,7 +58,9 @@ def render_pdf(template: str, context: dict[str, Any]) -> bytes:
         {"lang": get_language() or settings.LANGUAGE_CODE, "generated": timezone.now(), **context},
     )
     document = HTML(string=html, base_url=str(settings.BASE_DIR))
-    return document.write_pdf(stylesheets=[_stylesheet()])  # type: ignore[no-any-return]
+    return document.write_pdf(  # type: ignore[no-any-return]
+        stylesheets=[_stylesheet()], **PDF_OPTIONS
+    )
 
 
 # The round report ------------------------------------------------------------------------------
@@ -205,11 +211,7 @@ def evaluator_pack_pdf(
     if [len(d.pages) for d in documents][1:] != chunks:
         logger.warning("evaluator pack: a page overflowed; the contents numbers may be off")
     return RenderedPack(
-        content=_join(
-            [d.write_pdf() for d in documents],
-            title=_("System Maturity Model: evaluator pack"),
-            lang=lang,
-        ),
+        content=_join(documents, title=_("System Maturity Model: evaluator pack"), lang=lang),
         pages=sum(len(d.pages) for d in documents),
         communities=len(entries),
     )
@@ -234,19 +236,15 @@ def _pack_part(html: str, *, roman: bool, first_page: int) -> Any:
     return HTML(string=html, base_url=str(settings.BASE_DIR)).render(stylesheets=sheets)
 
 
-def _join(documents: list[bytes], *, title: str, lang: str) -> bytes:
-    """One PDF with every page of `documents`, in order, with this title and language."""
-    from pypdf import PdfWriter
-    from pypdf.generic import NameObject, TextStringObject
-
-    writer = PdfWriter()
-    for content in documents:
-        writer.append(io.BytesIO(content))
-    writer.add_metadata({"/Title": title, "/Author": "smm", "/Creator": "smm"})
-    writer.root_object[NameObject("/Lang")] = TextStringObject(lang)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+def _join(documents: list[Any], *, title: str, lang: str) -> bytes:
+    """One tagged PDF with every laid-out page of `documents`, in order, with this title and
+    language. The pages are joined before writing (not the written PDFs afterwards), so that
+    the structure tree covers the whole pack."""
+    pages = [page for document in documents for page in document.pages]
+    joined = documents[0].copy(pages)
+    joined.metadata.title, joined.metadata.lang = title, lang
+    joined.metadata.authors, joined.metadata.generator = ["smm"], "smm"
+    return joined.write_pdf(**PDF_OPTIONS)  # type: ignore[no-any-return]
 
 
 def to_roman(number: int) -> str:
