@@ -278,7 +278,8 @@ def _send_sheet_email(
         "link": personal_link(participant.link_token),
     }
     subjects, bodies = [], []
-    for language in email_languages(participant):
+    languages = email_languages(participant)
+    for language in languages:
         with translation.override(language):
             subject = render_to_string(f"assessments/email/{template}_subject.txt", context)
             bodies.append(render_to_string(f"assessments/email/{template}_body.txt", context))
@@ -288,6 +289,12 @@ def _send_sheet_email(
         body="\n\n----------------------------------------\n\n".join(b.strip() for b in bodies)
         + "\n",
         to=[participant.stakeholder.email],
+        # Mail programs (and screen readers) read each part in the right language.
+        headers={
+            "Content-Language": ", ".join(
+                translation.to_locale(code).replace("_", "-") for code in languages
+            )
+        },
         connection=connection,
     ).send()
 

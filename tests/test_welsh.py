@@ -342,6 +342,7 @@ def test_unknown_language_in_wales_is_welsh_then_english(facilitator_user):  # t
     assert message.subject.index("Eich sgorau") < message.subject.index("Your private scores")
     assert message.body.index("Annwyl") < message.body.index("Dear")
     assert message.body.count(participant.link_token) == 2
+    assert message.extra_headers["Content-Language"] == "cy, en-GB"
 
 
 def test_reminders_follow_the_same_rule(participant, facilitator_user):  # type: ignore[no-untyped-def]
