@@ -87,7 +87,9 @@ def test_invite_set_password_set_up_totp_and_sign_in(browser, live_server, setti
     eve.get_by_label("Code").fill("000000")
     eve.get_by_role("button", name="Continue").click()
     eve.wait_for_load_state("networkidle")
-    assert eve.get_by_text("That code is not right").is_visible()
+    # Said twice: in the error summary (a link to the field) and beside the field.
+    assert eve.get_by_role("link", name="Code: That code is not right").is_visible()
+    assert eve.get_by_text("That code is not right. Try again.", exact=True).is_visible()
     # The wrong code's page is a 400, which Chromium logs as a failed load: expected here.
     eve.watch.console_errors.clear()
     # django-otp makes one wait a second after a wrong code.
