@@ -341,6 +341,8 @@ class Participant(models.Model):
     language = models.CharField(
         _("language"), max_length=10, choices=Language.choices, blank=True, default=""
     )
+    # The person asked for the easy-read texts beside the official ones (their sheet's toggle).
+    easy_read = models.BooleanField(_("easy read"), default=False)
 
     objects = ParticipantQuerySet.as_manager()
 
@@ -633,6 +635,7 @@ class AuditEvent(models.Model):
         DATA_EXPORTED = "data-exported", _("Personal data exported")
         ERASED = "erased", _("Personal data erased")
         COMMUNITY_CHANGED = "community-changed", _("Community data changed")
+        TRANSLATION_APPROVED = "translation-approved", _("Rubric translation approved")
 
     assessment = models.ForeignKey(
         Assessment, on_delete=models.CASCADE, null=True, blank=True, related_name="audit_events"
@@ -683,3 +686,6 @@ def audit(
 
 # Evaluator pack jobs live in their own module; imported here so that Django finds the model.
 from .pack_jobs import ReportJob  # noqa: E402, F401
+
+# The rubric's Welsh and easy-read texts, likewise.
+from .rubric_texts import DimensionText, LevelText, RubricTranslation  # noqa: E402, F401

@@ -45,3 +45,51 @@ def load_rubric(path: Path, *, rubric_model: Any, dimension_model: Any, level_mo
             for level, text in sorted(dim["levels"].items())
         )
     return rubric
+
+
+def load_rubric_texts(
+    path: Path,
+    *,
+    rubric_model: Any,
+    translation_model: Any,
+    dimension_text_model: Any,
+    level_text_model: Any,
+) -> None:
+    """Create the translations and easy-read texts in `path` (fixtures/rubric-2021-texts.json:
+    dimensions and levels by number, never by primary key) that do not exist yet. The English
+    rubric is only read, never written."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    rubric = rubric_model.objects.filter(version=data["rubric"]).first()
+    if rubric is None:
+        return
+    dimensions = {d.number: d for d in rubric.dimensions.all()}
+    descriptors = {
+        (d.dimension.number, d.level): d
+        for dim in dimensions.values()
+        for d in dim.levels.select_related("dimension")
+    }
+    for entry in data["translations"]:
+        translation, created = translation_model.objects.get_or_create(
+            rubric=rubric,
+            language=entry["language"],
+            kind=entry["kind"],
+            defaults={"provenance": entry["provenance"]},
+        )
+        if not created:
+            continue
+        for number, dim in entry["dimensions"].items():
+            if "name" in dim:
+                dimension_text_model.objects.create(
+                    translation=translation,
+                    dimension=dimensions[int(number)],
+                    name=dim["name"],
+                    sheet_label=dim["sheet_label"],
+                )
+            level_text_model.objects.bulk_create(
+                level_text_model(
+                    translation=translation,
+                    descriptor=descriptors[(int(number), int(level))],
+                    text=text,
+                )
+                for level, text in sorted(dim["levels"].items())
+            )

@@ -57,7 +57,8 @@ def _rubric_after_flush(request):  # type: ignore[no-untyped-def]
         return
     request.getfixturevalue("transactional_db")
     from assessments.models import Dimension, LevelDescriptor, Rubric
-    from assessments.rubric_loader import FIXTURES, load_rubric
+    from assessments.rubric_loader import FIXTURES, load_rubric, load_rubric_texts
+    from assessments.rubric_texts import DimensionText, LevelText, RubricTranslation
 
     if not Rubric.objects.filter(is_current=True).exists():
         load_rubric(
@@ -65,6 +66,13 @@ def _rubric_after_flush(request):  # type: ignore[no-untyped-def]
             rubric_model=Rubric,
             dimension_model=Dimension,
             level_model=LevelDescriptor,
+        )
+        load_rubric_texts(
+            FIXTURES / "rubric-2021-texts.json",
+            rubric_model=Rubric,
+            translation_model=RubricTranslation,
+            dimension_text_model=DimensionText,
+            level_text_model=LevelText,
         )
 
 
