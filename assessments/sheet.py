@@ -34,6 +34,7 @@ from django.utils.translation import get_language, gettext
 
 from .forms.scoring import NOT_SURE
 from .models import LEVEL_LABELS, Assessment, ConsensusScore, Dimension, LevelDescriptor
+from .rubric_texts import rubric_texts
 
 FRAGMENT_TEMPLATE = "assessments/stakeholder/includes/dimensions.html"
 # Marks a slot in the rendered rubric. Escaping leaves control characters alone, so rubric text
@@ -68,6 +69,9 @@ class RubricPart:
 
     parts: tuple[str, ...]
     numbers: dict[int, int]  # dimension id -> number, in sheet order
+    # The level texts are a translation (the English one tap away), not yet approved.
+    translated: bool = False
+    draft: bool = False
 
     @property
     def total(self) -> int:
@@ -122,12 +126,18 @@ def _template_hash() -> str:
     return hashlib.sha256(source.encode()).hexdigest()[:16]
 
 
-def _key(rubric_id: int, *, editable: bool) -> str:
-    return f"part:{FORMAT}:{_template_hash()}:{rubric_id}:{get_language()}:{int(editable)}"
+def _key(rubric_id: int, *, editable: bool, easy_read: bool) -> str:
+    return (
+        f"part:{FORMAT}:{_template_hash()}:{rubric_id}:{get_language()}:{int(editable)}"
+        f":{int(easy_read)}"
+    )
 
 
-def _build(rubric_id: int, *, editable: bool) -> RubricPart:
+def _build(rubric_id: int, *, editable: bool, easy_read: bool = False) -> RubricPart:
     dimensions = list(Dimension.objects.filter(rubric_id=rubric_id).order_by("number"))
+    # The level texts in the interface's language (Welsh when translated), the easy read too
+    # when asked for; the English official wording stays one tap away under a translation.
+    texts = rubric_texts(rubric_id, language=get_language(), easy_read=easy_read)
     levels: dict[int, list[LevelDescriptor]] = {d.pk: [] for d in dimensions}
     descriptors = LevelDescriptor.objects.filter(dimension__rubric_id=rubric_id).order_by("level")
     for descriptor in descriptors:
@@ -145,8 +155,11 @@ def _build(rubric_id: int, *, editable: bool) -> RubricPart:
             {
                 "pk": dim.pk,
                 "number": dim.number,
-                "name": dim.name,
-                "levels": [(d, _slot(name)) for d, name in level_slots],
+                "name": texts.name(dim),
+                "english_name": dim.name,
+                "levels": [
+                    (d, _slot(name), texts.level(d), texts.easy(d)) for d, name in level_slots
+                ],
                 "slots": {key: _slot(name) for key, name in slots.items()},
             }
         )
@@ -154,6 +167,7 @@ def _build(rubric_id: int, *, editable: bool) -> RubricPart:
         FRAGMENT_TEMPLATE,
         {
             "dimensions": context_dimensions,
+            "texts": texts,
             "editable": editable,
             "csrf_input": _slot("csrf"),
             "save_url": _slot("save_url"),
@@ -165,15 +179,21 @@ def _build(rubric_id: int, *, editable: bool) -> RubricPart:
     found = set(parts[1::2])
     if len(parts) % 2 != 1 or not found <= expected:
         raise ValueError(f"rubric {rubric_id} renders text that looks like a slot marker")
-    return RubricPart(parts=parts, numbers={d.pk: d.number for d in dimensions})
+    return RubricPart(
+        parts=parts,
+        numbers={d.pk: d.number for d in dimensions},
+        translated=texts.translated,
+        draft=texts.draft,
+    )
 
 
-def rubric_part(rubric_id: int, *, editable: bool) -> RubricPart:
-    """The sheet's rubric part for the current language, rendered at most once per TIMEOUT."""
-    key = _key(rubric_id, editable=editable)
+def rubric_part(rubric_id: int, *, editable: bool, easy_read: bool = False) -> RubricPart:
+    """The sheet's rubric part for the current language and easy-read choice, rendered at most
+    once per TIMEOUT."""
+    key = _key(rubric_id, editable=editable, easy_read=easy_read)
     part = local_cache.get(key)
     if part is None:
-        part = _build(rubric_id, editable=editable)
+        part = _build(rubric_id, editable=editable, easy_read=easy_read)
         local_cache.set(key, part)
     return part
 

@@ -129,7 +129,9 @@ def _render_sheet(
     **extra: Any,
 ) -> HttpResponse:
     assessment = participant.assessment
-    part = rubric_part(assessment.rubric_id, editable=assessment.is_collecting)
+    part = rubric_part(
+        assessment.rubric_id, editable=assessment.is_collecting, easy_read=participant.easy_read
+    )
     answered = sum(1 for pk, state in states.items() if state.answered and pk in part.numbers)
     csrf_token = get_token(request)
     # After finalising, the group's agreed levels and priorities beside the person's own.
@@ -149,6 +151,8 @@ def _render_sheet(
         "editable": assessment.is_collecting,
         "token": token,
         "results": results,
+        "draft_translation": part.draft,
+        "easy_read": participant.easy_read,
         "priorities": [row for row in results or () if row.is_priority],
         "not_sure": NOT_SURE,
         **extra,
@@ -163,6 +167,13 @@ def sheet(request: HttpRequest, token: str) -> HttpResponse:
         participant = participant_for_token(request, token)
     except LinkError as error:
         return _link_error(request, error)
+    choice = request.GET.get("easy-read")
+    if choice in ("on", "off"):
+        # The person's own display choice, kept on their participant so that it follows their
+        # link to another device; a link rather than a form, as it changes nothing of the round.
+        participant.easy_read = choice == "on"
+        Participant.objects.filter(pk=participant.pk).update(easy_read=participant.easy_read)
+        return HttpResponseRedirect(f"{request.path}#easy-read")
     if participant.opened_at is None:
         now = timezone.now()
         Participant.objects.filter(pk=participant.pk, opened_at__isnull=True).update(opened_at=now)

@@ -88,7 +88,8 @@ def test_rubric_part_is_rendered_once_per_rubric_language_and_mode(participant):
     assert len(warm.captured_queries) == 0
     with translation.override("cy"), CaptureQueriesContext(connection) as welsh:
         rubric_part(rubric_id, editable=True)
-    assert len(welsh.captured_queries) == 2
+    # ...and its translation: the translation, its names, its level texts.
+    assert len(welsh.captured_queries) == 5
     with CaptureQueriesContext(connection) as read_only:
         part = rubric_part(rubric_id, editable=False)
     assert len(read_only.captured_queries) == 2

@@ -1,0 +1,91 @@
+"""The stakeholder's sheet in Welsh (the rubric's translation, a draft until approved, the
+English one tap away) and in easy read (beside the official wording), remembered per person."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from assessments.models import Participant
+from assessments.rubric_texts import RubricTranslation
+from tests.assessments.test_stakeholder import sheet_url
+
+pytestmark = pytest.mark.django_db
+
+WELSH_2_1 = "Cyfyngedig yw'r cydweithio ar draws ffiniau."
+ENGLISH_2_1 = "Collaboration across boundaries is limited."
+EASY_EN_2_1 = "Groups do not work much with each other."
+EASY_CY_2_1 = "Dydy grwpiau ddim yn gweithio llawer gyda'i gilydd."
+
+
+def _sheet(participant: Participant, **query: str) -> str:
+    response = Client().get(sheet_url(participant.token), query, follow=True)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_a_welsh_participant_sees_the_welsh_levels_marked_draft_with_the_english_one_tap_away(
+    participant,
+):
+    Participant.objects.filter(pk=participant.pk).update(language="cy")
+    html = _sheet(participant)
+    assert '<html lang="cy"' in html
+    assert "Cydweithio</legend>" in html
+    label = html.split('for="d2-l1">', 1)[1].split("</label>", 1)[0]
+    assert WELSH_2_1.replace("'", "&#x27;") in label and ENGLISH_2_1 not in label
+    assert 'id="draft-translation"' in html
+    details = html.split('<details class="official-english', 2)[2].split("</details>", 1)[0]
+    assert ENGLISH_2_1 in details and 'lang="en-GB"' in details
+
+
+def test_the_draft_label_goes_once_the_translation_is_approved(participant, admin_user_):
+    Participant.objects.filter(pk=participant.pk).update(language="cy")
+    assert 'id="draft-translation"' in _sheet(participant)
+    RubricTranslation.objects.get(language="cy", kind="official").approve(by=admin_user_)
+    html = _sheet(participant)
+    assert 'id="draft-translation"' not in html
+    assert 'class="official-english' in html and ENGLISH_2_1 in html
+
+
+def test_an_english_sheet_has_no_translation_parts(participant):
+    html = _sheet(participant)
+    label = html.split('for="d2-l1">', 1)[1].split("</label>", 1)[0]
+    assert ENGLISH_2_1 in label
+    assert "official-english" not in html and "draft-translation" not in html
+    assert "Easy read" not in label
+
+
+def test_easy_read_is_shown_beside_the_official_wording_and_remembered(participant):
+    html = _sheet(participant, **{"easy-read": "on"})
+    participant.refresh_from_db()
+    assert participant.easy_read
+    label = html.split('for="d2-l1">', 1)[1].split("</label>", 1)[0]
+    assert '<span class="easy-read-label">Easy read</span> ' + EASY_EN_2_1 in label
+    assert ENGLISH_2_1 in label
+    # Another visit (another device) keeps it; the toggle turns it off again.
+    assert EASY_EN_2_1 in _sheet(participant)
+    assert "Hide easy read" in html
+    html = _sheet(participant, **{"easy-read": "off"})
+    assert EASY_EN_2_1 not in html and "Show easy read" in html
+
+
+def test_welsh_easy_read_with_the_welsh_official_wording(participant):
+    Participant.objects.filter(pk=participant.pk).update(language="cy", easy_read=True)
+    html = _sheet(participant)
+    label = html.split('for="d2-l1">', 1)[1].split("</label>", 1)[0]
+    assert EASY_CY_2_1.replace("'", "&#x27;") in label
+    assert WELSH_2_1.replace("'", "&#x27;") in label
+    # The kept renderings are per language and easy-read choice: English plain stays plain.
+    Participant.objects.filter(pk=participant.pk).update(language="en-gb", easy_read=False)
+    assert EASY_CY_2_1.replace("'", "&#x27;") not in _sheet(participant)
+
+
+def test_the_welsh_easy_read_sheet_is_valid_html(participant, tmp_path):
+    from tests.test_html_valid import _errors, _vnu_command
+
+    command = _vnu_command()
+    Participant.objects.filter(pk=participant.pk).update(language="cy", easy_read=True)
+    pages = {"welsh easy read": _sheet(participant)}
+    Participant.objects.filter(pk=participant.pk).update(language="en-gb")
+    pages["english easy read"] = _sheet(participant)
+    assert _errors(command, pages, tmp_path) == []
