@@ -54,8 +54,12 @@ def browser() -> Iterator[object]:
         if os.environ.get("CI") == "true":
             pytest.fail(f"{CHROMIUM} is missing; `make test` installs it with apt")
         pytest.skip(f"{CHROMIUM} is not installed")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # expect() waits 5 s by default; with two test workers on two cores, a live server that
+    # also renders PDFs can take longer to answer (a page once came at 5.2 s in a full run).
+    # What is waited for is the same; only the patience grows.
+    expect.set_options(timeout=15_000)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
