@@ -7,16 +7,24 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Collection, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from statistics import mean
 from typing import TYPE_CHECKING, NamedTuple, overload
 
 from django.db.models import F, OuterRef, Subquery
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from communities.models import EXPECTED_SECTORS, SECTOR_GROUP, Community, Sector, SectorGroup
+from communities.models import (
+    EXPECTED_SECTORS,
+    SECTOR_GROUP,
+    Community,
+    Language,
+    Sector,
+    SectorGroup,
+)
 from smm_site.rows import row_url
 
 from ..aggregation import MIN_GROUP_SIZE, Spread, shift, spread, suppress_small_groups
@@ -32,6 +40,7 @@ from ..models import (
     RoomVote,
     Rubric,
 )
+from ..rubric_texts import rubric_texts, text_language
 from ..sheet import local_cache
 from ..sheet import rubric_dimensions as sheet_dimensions
 
@@ -47,13 +56,19 @@ class DimensionInfo:
     name: str
     sheet_label: str
     levels: dict[int, str]  # level → description
+    # A translation's (language, draft): the English wording then in `english_levels`.
+    translation: tuple[str, bool] | None = None
+    english_name: str = ""
+    english_levels: dict[int, str] | None = None
 
 
 def rubric_dimensions(rubric: Rubric | int) -> list[DimensionInfo]:
-    """The nine dimensions with their five descriptions. One query, kept per process like the
-    sheet's rubric part (assessments/sheet.py says why that is safe: a rubric never changes)."""
+    """The nine dimensions with their five descriptions, in the active language when the rubric
+    has a translation into it (rubric_texts.py). One query (three more for a translation), kept
+    per process like the sheet's rubric part (assessments/sheet.py says why that is safe)."""
     rubric_id = rubric if isinstance(rubric, int) else rubric.pk
-    key = f"report-dimensions:{rubric_id}"
+    language = text_language(get_language())
+    key = f"report-dimensions:{rubric_id}:{language}"
     if (kept := local_cache.get(key)) is not None:
         return kept
     by_number: dict[int, DimensionInfo] = {}
@@ -71,8 +86,37 @@ def rubric_dimensions(rubric: Rubric | int) -> list[DimensionInfo]:
         for dim in Dimension.objects.filter(rubric_id=rubric_id).order_by("number"):
             by_number[dim.number] = DimensionInfo(dim.number, dim.name, dim.sheet_label, {})
     dimensions = [by_number[n] for n in sorted(by_number)]
+    if language != Language.ENGLISH:
+        dimensions = _translated(rubric_id, dimensions, language)
     local_cache.set(key, dimensions)
     return dimensions
+
+
+def _translated(
+    rubric_id: int, dimensions: list[DimensionInfo], language: str
+) -> list[DimensionInfo]:
+    texts = rubric_texts(rubric_id, language=language)
+    if not texts.translated:
+        return dimensions
+    by_number = {d.number: d for d in Dimension.objects.filter(rubric_id=rubric_id)}
+    descriptors = LevelDescriptor.objects.filter(dimension__rubric_id=rubric_id).only(
+        "pk", "level", "text", "dimension_id"
+    )
+    levels: dict[int, dict[int, str]] = {}
+    for descriptor in descriptors:
+        levels.setdefault(descriptor.dimension_id, {})[descriptor.level] = texts.level(descriptor)
+    return [
+        replace(
+            info,
+            name=texts.name(by_number[info.number]),
+            sheet_label=texts.sheet_label(by_number[info.number]),
+            levels=levels.get(by_number[info.number].pk, info.levels),
+            translation=(language, texts.draft),
+            english_name=info.name,
+            english_levels=info.levels,
+        )
+        for info in dimensions
+    ]
 
 
 # Round report ---------------------------------------------------------------------------------

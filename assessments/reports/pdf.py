@@ -21,7 +21,7 @@ from django.contrib.staticfiles import finders
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -51,15 +51,83 @@ def _stylesheet() -> Any:
 
 def render_pdf(template: str, context: dict[str, Any]) -> bytes:
     """Render a template to PDF bytes. Local files only: nothing is fetched over the network."""
-    from weasyprint import HTML
-
     html = render_to_string(
         template,
         {"lang": get_language() or settings.LANGUAGE_CODE, "generated": timezone.now(), **context},
     )
+    return _write(html)
+
+
+def _write(html: str) -> bytes:
+    from weasyprint import HTML
+
     document = HTML(string=html, base_url=str(settings.BASE_DIR))
     return document.write_pdf(  # type: ignore[no-any-return]
         stylesheets=[_stylesheet()], **PDF_OPTIONS
+    )
+
+
+# Languages: a PDF in Welsh, English, or both side by side -------------------------------------
+
+# ?lang= on a PDF's address: the interface language to render in, or both.
+BOTH = "both"
+PDF_LANGUAGES = {"cy": "cy", "en": "en-gb", "both": BOTH}
+
+
+def pdf_language(value: str | None) -> str | None:
+    """The PDF language asked for by `?lang=` (cy, en, both), or None: the page's language."""
+    return PDF_LANGUAGES.get(value or "")
+
+
+def render_pdf_in(
+    template: str,
+    build: Callable[[], dict[str, Any]],
+    *,
+    language: str | None,
+    stacked: bool = False,
+) -> bytes:
+    """Render `template` in `language` ("cy", "en-gb", "both" or None for the active one).
+
+    `build` makes the context inside the language, so that every message and the rubric's texts
+    (reports.data.rubric_dimensions follows the active language) come out in it. Both: the
+    Welsh and the English renderings side by side, each side in an element with its own lang,
+    so that WeasyPrint hyphenates each in its language and the tags say which is which;
+    `stacked` puts the English after the Welsh instead (a landscape table too wide to halve).
+    """
+    if language is None:
+        return render_pdf(template, build())
+    if language != BOTH:
+        with translation.override(language):
+            return render_pdf(template, build())
+    halves = []
+    for lang in ("cy", "en-gb"):
+        with translation.override(lang):
+            halves.append(
+                render_to_string(template, {"lang": lang, "generated": timezone.now(), **build()})
+            )
+    return _write(_side_by_side(*halves, stacked=stacked))
+
+
+def _parts(html: str) -> tuple[str, str, str, str]:
+    """(head, title, body class, body) of a rendered templates/assessments/pdf/base.html."""
+    head, _sep, rest = html.partition("<body")
+    attributes, _sep, rest = rest.partition(">")
+    title = head.split("<title>", 1)[1].split("</title>", 1)[0]
+    body_class = (
+        attributes.split('class="', 1)[1].split('"', 1)[0] if 'class="' in attributes else ""
+    )
+    return head, title, body_class, rest.rsplit("</body>", 1)[0]
+
+
+def _side_by_side(welsh: str, english: str, *, stacked: bool) -> str:
+    head, cy_title, body_class, cy_body = _parts(welsh)
+    _head, en_title, _class, en_body = _parts(english)
+    head = head.replace(f"<title>{cy_title}</title>", f"<title>{cy_title} / {en_title}</title>")
+    layout = "bilingual stacked" if stacked else "bilingual"
+    return (
+        f'{head}<body class="{body_class} bilingual-doc">'
+        f'<div class="{layout}"><div class="side" lang="cy">{cy_body}</div>'
+        f'<div class="side" lang="en-GB">{en_body}</div></div></body></html>'
     )
 
 
@@ -74,28 +142,30 @@ def report_context(report: RoundReport) -> dict[str, Any]:
     }
 
 
-def round_report_pdf(assessment: Assessment) -> bytes:
-    report = round_report(assessment)
-    running = f"{assessment.community.name} · {assessment.title}"
-    return render_pdf(
-        "assessments/pdf/round_report.html", {**report_context(report), "running_title": running}
-    )
+def round_report_pdf(assessment: Assessment, *, language: str | None = None) -> bytes:
+    def build() -> dict[str, Any]:
+        report = round_report(assessment)
+        running = f"{assessment.community.name} · {assessment.title}"
+        return {**report_context(report), "running_title": running}
+
+    return render_pdf_in("assessments/pdf/round_report.html", build, language=language)
 
 
-def stored_report_name(assessment: Assessment) -> str:
+def stored_report_name(assessment: Assessment, language: str | None = None) -> str:
     if assessment.finalised_at is None:
         raise ValueError("only a finalised round has a stored report")
     stamp = assessment.finalised_at.strftime("%Y%m%dT%H%M%S%f")
-    return f"reports/{assessment.code}/{stamp}/{assessment.file_stem}.pdf"
+    suffix = f"-{language}" if language else ""
+    return f"reports/{assessment.code}/{stamp}/{assessment.file_stem}{suffix}.pdf"
 
 
-def stored_round_report(assessment: Assessment) -> tuple[str, bool]:
-    """The storage name of the round's report, rendering it first if needed.
-    Returns (name, rendered_now)."""
-    name = stored_report_name(assessment)
+def stored_round_report(assessment: Assessment, language: str | None = None) -> tuple[str, bool]:
+    """The storage name of the round's report (in `language`: see render_pdf_in), rendering it
+    first if needed. Returns (name, rendered_now)."""
+    name = stored_report_name(assessment, language)
     if default_storage.exists(name):
         return name, False
-    pdf = round_report_pdf(assessment)
+    pdf = round_report_pdf(assessment, language=language)
     saved = default_storage.save(name, ContentFile(pdf))
     if saved != name:  # another process stored it first: keep theirs
         default_storage.delete(saved)
@@ -111,7 +181,8 @@ def _remove_stale(assessment: Assessment, *, keep: str) -> None:
             _dirs, files = default_storage.listdir(f"{folder}/{stamp}")
             for file in files:
                 name = f"{folder}/{stamp}/{file}"
-                if name != keep:
+                # The same finalising's other languages stay.
+                if not keep.startswith(f"{folder}/{stamp}/"):
                     default_storage.delete(name)
     except (OSError, NotImplementedError):  # pragma: no cover - best effort only
         logger.warning("could not clean old reports of %s", assessment.code)
@@ -261,17 +332,30 @@ def to_roman(number: int) -> str:
 # Sheets ---------------------------------------------------------------------------------------
 
 
-def sheet_pdf(context: dict[str, Any]) -> bytes:
-    running = f"{_('System Maturity Model')} · {context.get('sheet_title', '')}"
-    return render_pdf(
-        "assessments/pdf/sheet.html", {"running_title": running, "for_pdf": True, **context}
+def sheet_pdf(
+    context: dict[str, Any] | Callable[[], dict[str, Any]], *, language: str | None = None
+) -> bytes:
+    """A score sheet; `context` may be a function making it, to be made in each language."""
+
+    def build() -> dict[str, Any]:
+        made = context() if callable(context) else context
+        running = f"{_('System Maturity Model')} · {made.get('sheet_title', '')}"
+        return {"running_title": running, "for_pdf": True, **made}
+
+    return render_pdf_in("assessments/pdf/sheet.html", build, language=language)
+
+
+def rubric_handout_pdf(
+    context: dict[str, Any] | Callable[[], dict[str, Any]], *, language: str | None = None
+) -> bytes:
+    def build() -> dict[str, Any]:
+        made = context() if callable(context) else context
+        rubric = made["rubric"]
+        return {"running_title": f"{rubric.name} ({rubric.version})", **made}
+
+    return render_pdf_in(
+        "assessments/pdf/rubric_handout.html", build, language=language, stacked=True
     )
-
-
-def rubric_handout_pdf(context: dict[str, Any]) -> bytes:
-    rubric = context["rubric"]
-    running = f"{rubric.name} ({rubric.version})"
-    return render_pdf("assessments/pdf/rubric_handout.html", {"running_title": running, **context})
 
 
 # Invitation slips -------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from communities.access import can_write_found, get_assessment_for, get_community_for
+from communities.models import Nation
 from smm_site.rows import row_url, with_links
 
 from ..links import LinkError, error_context, participant_for_token
@@ -98,10 +99,11 @@ def report_pdf(request: HttpRequest, code: UUID) -> HttpResponse:
         raise Http404
     # The stored report's name changes when the round is finalised again, and only then: a
     # browser that has the file with this name has this report.
-    etag = quote_etag(pdf.stored_report_name(assessment))
+    language = pdf.pdf_language(request.GET.get("lang"))
+    etag = quote_etag(pdf.stored_report_name(assessment, language))
     if not_modified := get_conditional_response(request, etag=etag):
         return not_modified
-    name, rendered = pdf.stored_round_report(assessment)
+    name, rendered = pdf.stored_round_report(assessment, language)
     _audit_download(
         request,
         summary=_("Report PDF downloaded: %(round)s") % {"round": assessment},
@@ -109,7 +111,8 @@ def report_pdf(request: HttpRequest, code: UUID) -> HttpResponse:
         detail={"format": "pdf", "rendered": rendered},
     )
     with default_storage.open(name, "rb") as file:
-        response = _pdf_response(file.read(), f"{assessment.file_stem}.pdf")
+        suffix = f"-{language}" if language else ""
+        response = _pdf_response(file.read(), f"{assessment.file_stem}{suffix}.pdf")
     response["Cache-Control"] = "private, max-age=300"
     response["ETag"] = etag
     return response
@@ -232,11 +235,18 @@ def export_counts_csv(request: HttpRequest) -> HttpResponse:
 # Printable sheets -----------------------------------------------------------------------------
 
 
-def _sheet(request: HttpRequest, fmt: str, context: dict[str, Any], filename: str) -> HttpResponse:
-    context = {"level_labels": LEVEL_LABELS, **context}
+def _sheet(
+    request: HttpRequest, fmt: str, build: Callable[[], dict[str, Any]], filename: str
+) -> HttpResponse:
+    """A sheet as a page or PDF; `build` makes its context (in each language of a PDF)."""
+
+    def context() -> dict[str, Any]:
+        return {"level_labels": LEVEL_LABELS, **build()}
+
     if fmt == "pdf":
-        return _pdf_response(pdf.sheet_pdf(context), filename)
-    return render(request, "assessments/reports/sheet.html", context)
+        language = pdf.pdf_language(request.GET.get("lang"))
+        return _pdf_response(pdf.sheet_pdf(context, language=language), filename)
+    return render(request, "assessments/reports/sheet.html", context())
 
 
 def _blank_rows(rubric: Rubric) -> list[dict[str, Any]]:
@@ -254,13 +264,14 @@ def blank_sheet(request: HttpRequest, fmt: str) -> HttpResponse:
     return _sheet(
         request,
         fmt,
-        {
+        lambda: {
             "sheet_title": _("Score sheet"),
             "community_name": community.name if community else "",
             "rows": _blank_rows(rubric),
             "blank": True,
             "pdf_url_name": "assessments:blank_sheet",
             "community_slug": community.slug if community else "",
+            "in_wales": bool(community and community.nation == Nation.WALES),
         },
         f"smm-score-sheet{'-' + community.slug if community else ''}.pdf",
     )
@@ -270,42 +281,52 @@ def blank_sheet(request: HttpRequest, fmt: str) -> HttpResponse:
 @require_GET
 def rubric_handout(request: HttpRequest, fmt: str) -> HttpResponse:
     rubric = Rubric.current()
-    context = {
-        "rubric": rubric,
-        "dimensions": rubric_dimensions(rubric),
-        "levels_desc": [5, 4, 3, 2, 1],
-        "level_labels": LEVEL_LABELS,
-    }
+
+    def context() -> dict[str, Any]:
+        return {
+            "rubric": rubric,
+            "dimensions": rubric_dimensions(rubric),
+            "levels_desc": [5, 4, 3, 2, 1],
+            "level_labels": LEVEL_LABELS,
+        }
+
     if fmt == "pdf":
-        return _pdf_response(pdf.rubric_handout_pdf(context), "smm-rubric-handout.pdf")
-    return render(request, "assessments/reports/rubric_handout.html", context)
+        language = pdf.pdf_language(request.GET.get("lang"))
+        suffix = f"-{request.GET['lang']}" if language else ""
+        return _pdf_response(
+            pdf.rubric_handout_pdf(context, language=language), f"smm-rubric-handout{suffix}.pdf"
+        )
+    return render(request, "assessments/reports/rubric_handout.html", context())
 
 
 @login_required
 @require_GET
 def agreed_sheet(request: HttpRequest, code: UUID, fmt: str) -> HttpResponse:
     assessment = _report_round(request, code)
-    data = round_report(assessment)
-    rows = [
-        {
-            "dimension": row,
-            "level": row.level,
-            "reason": row.reason,
-            "dissent": row.dissent,
-            "is_priority": row.is_priority,
-        }
-        for row in data.rows
-    ]
-    return _sheet(
-        request,
-        fmt,
-        {
+
+    def build() -> dict[str, Any]:
+        rows = [
+            {
+                "dimension": row,
+                "level": row.level,
+                "reason": row.reason,
+                "dissent": row.dissent,
+                "is_priority": row.is_priority,
+            }
+            for row in round_report(assessment).rows
+        ]
+        return {
             "sheet_title": _("Agreed score sheet"),
             "community_name": assessment.community.name,
             "assessment": assessment,
             "rows": rows,
             "agreed": True,
-        },
+        }
+
+    return _sheet(
+        request,
+        fmt,
+        build,
         f"{assessment.file_stem}-agreed-sheet.pdf",
     )
 
@@ -328,19 +349,20 @@ def my_sheet_pdf(request: HttpRequest, token: str) -> HttpResponse:
         s.dimension.number: s
         for s in IndividualScore.objects.filter(participant=participant).select_related("dimension")
     }
-    rows = []
-    for dim in rubric_dimensions(assessment.rubric_id):
-        score = scores.get(dim.number)
-        rows.append(
-            {
-                "dimension": dim,
-                "level": score.level if score else None,
-                "not_sure": bool(score and score.not_sure),
-                "reason": score.reason if score else "",
-            }
-        )
-    content = pdf.sheet_pdf(
-        {
+
+    def build() -> dict[str, Any]:
+        rows = []
+        for dim in rubric_dimensions(assessment.rubric_id):
+            score = scores.get(dim.number)
+            rows.append(
+                {
+                    "dimension": dim,
+                    "level": score.level if score else None,
+                    "not_sure": bool(score and score.not_sure),
+                    "reason": score.reason if score else "",
+                }
+            )
+        return {
             "sheet_title": _("My score sheet"),
             "community_name": assessment.community.name,
             "assessment": assessment,
@@ -350,7 +372,8 @@ def my_sheet_pdf(request: HttpRequest, token: str) -> HttpResponse:
             "level_labels": LEVEL_LABELS,
             "own": True,
         }
-    )
+
+    content = pdf.sheet_pdf(build, language=pdf.pdf_language(request.GET.get("lang")))
     response = _pdf_response(content, f"{assessment.file_stem}-my-sheet.pdf")
     response["Cache-Control"] = "private, no-store"
     response["Referrer-Policy"] = "no-referrer"

@@ -142,7 +142,9 @@ def test_stored_report_is_rendered_once_and_rekeyed_on_reopen(baseline, monkeypa
     assert rendered and default_storage.exists(name)
     assert name.endswith("/smm-halton-2022-baseline.pdf")
     calls = []
-    monkeypatch.setattr(pdf, "round_report_pdf", lambda a: calls.append(a) or b"%PDF-new")
+    monkeypatch.setattr(
+        pdf, "round_report_pdf", lambda a, **_language: calls.append(a) or b"%PDF-new"
+    )
     assert pdf.stored_round_report(baseline) == (name, False)
     assert calls == []
     baseline.reopen()
@@ -193,7 +195,9 @@ def test_report_pdf_not_finalised_is_404_even_for_facilitator(facilitator, commu
 
 def test_report_pdf_served_from_storage_second_time(evaluator, baseline, monkeypatch):
     assert evaluator.get(url(baseline)).status_code == 200
-    monkeypatch.setattr(pdf, "round_report_pdf", lambda a: pytest.fail("rendered again"))
+    monkeypatch.setattr(
+        pdf, "round_report_pdf", lambda a, **_language: pytest.fail("rendered again")
+    )
     response = evaluator.get(url(baseline))
     assert response.status_code == 200
     assert response.content.startswith(b"%PDF")

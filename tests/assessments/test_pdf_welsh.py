@@ -1,0 +1,123 @@
+"""PDFs in Welsh, English or both side by side (?lang=cy|en|both, issue 17): read back with
+pikepdf (/Lang, a tagged structure tree) and pdfplumber (the rubric's Welsh words on the page)."""
+
+from __future__ import annotations
+
+import io
+
+import pdfplumber
+import pikepdf
+import pytest
+from django.urls import reverse
+
+from communities.models import Nation
+from tests.assessments.test_pdf_tags import assert_tagged, structure
+from tests.factories import ParticipantFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _text(content: bytes) -> str:
+    with pdfplumber.open(io.BytesIO(content)) as document:
+        return "\n".join(page.extract_text() or "" for page in document.pages)
+
+
+def _sides(content: bytes) -> int:
+    """How many of the bilingual layout's sides the structure tree has (one per page each).
+
+    WeasyPrint 70 writes the document's /Lang but not an element's own lang into the tags, so
+    the sides are told apart by their words (the tests below), not by a /Lang of their own."""
+    document = pikepdf.open(io.BytesIO(content))
+
+    def kids(node: pikepdf.Object) -> list[pikepdf.Object]:
+        k = node.get("/K") if isinstance(node, pikepdf.Dictionary) else node
+        items = list(k) if isinstance(k, pikepdf.Array) else [k]
+        return [item for item in items if isinstance(item, pikepdf.Dictionary) and "/S" in item]
+
+    (root,) = kids(document.Root.StructTreeRoot)  # the /Document
+    return sum(
+        1 for chunk in kids(root) if chunk.S == "/Div" for side in kids(chunk) if side.S == "/Div"
+    )
+
+
+def _flat(text: str) -> str:
+    # Hyphenation may split a word over two lines: compare without breaks and hyphens.
+    for hyphen in ("-", "\u2010", "\u00ad"):
+        text = text.replace(f"{hyphen}\n", "")
+    return text.replace("\n", " ")
+
+
+@pytest.fixture
+def welsh_community(community):  # type: ignore[no-untyped-def]
+    community.nation = Nation.WALES
+    community.save(update_fields=["nation"])
+    return community
+
+
+def test_the_rubric_handout_in_welsh_is_lang_cy_with_the_welsh_rubric(facilitator):
+    url = reverse("assessments:rubric_handout", kwargs={"fmt": "pdf"})
+    content = facilitator.get(url, {"lang": "cy"}).content
+    assert_tagged(content, lang="cy")
+    text = _flat(_text(content))
+    assert "Gweledigaeth" in text and "Cyfieithiad drafft" in text
+    assert "Collaboration" not in text
+
+
+def test_the_rubric_handout_in_english_from_a_welsh_interface(facilitator, facilitator_user):
+    facilitator_user.language = "cy"
+    facilitator_user.save(update_fields=["language"])
+    url = reverse("assessments:rubric_handout", kwargs={"fmt": "pdf"})
+    content = facilitator.get(url, {"lang": "en"}).content
+    assert_tagged(content, lang="en-gb")
+    text = _flat(_text(content))
+    assert "Collaboration" in text and "Cydweithio" not in text
+
+
+def test_the_bilingual_blank_sheet_has_each_side_in_its_language(facilitator, welsh_community):
+    url = reverse("assessments:blank_sheet", kwargs={"fmt": "pdf"})
+    response = facilitator.get(url, {"community": welsh_community.slug, "lang": "both"})
+    content = response.content
+    kinds = assert_tagged(content, lang="cy")
+    assert kinds["/TH"] >= 18  # both sides' tables keep their header cells
+    assert _sides(content) >= 2
+    text = _flat(_text(content))
+    assert "GWELEDIGAETH" in text and "VISION" in text
+    assert "Taflen sgorio" in text and "Score sheet" in text
+    document, _kinds, _alts = structure(content)
+    assert " / " in str(document.docinfo.Title)
+
+
+def test_the_persons_own_sheet_in_welsh_and_bilingual(anonymous, welsh_community):
+    from tests.assessments.test_reports_data import make_round
+
+    assessment = make_round(welsh_community, finalise=False, participants=0)
+    token = ParticipantFactory(assessment=assessment).issue_token()
+    url = reverse("assessments:my_sheet_pdf", kwargs={"token": token})
+    welsh = anonymous.get(url, {"lang": "cy"}).content
+    assert_tagged(welsh, lang="cy")
+    assert "CYDWEITHIO" in _flat(_text(welsh))
+    both = _flat(_text(anonymous.get(url, {"lang": "both"}).content))
+    assert "CYDWEITHIO" in both and "COLLABORATION" in both.replace("COLLAB ORATION", "")
+    # The sheet page links the three, for a community in Wales.
+    html = anonymous.get(reverse("assessments:sheet", kwargs={"token": token})).content.decode()
+    assert f"{url}?lang=both" in html and f"{url}?lang=cy" in html
+
+
+def test_the_round_report_in_welsh_and_bilingual(facilitator, community, baseline):
+    url = reverse("assessments:report_pdf", kwargs={"code": baseline.code})
+    welsh = facilitator.get(url, {"lang": "cy"})
+    assert welsh.status_code == 200 and "-cy.pdf" in welsh["Content-Disposition"]
+    assert_tagged(welsh.content, lang="cy", figures=1)
+    assert "Gweledigaeth" in _flat(_text(welsh.content))
+    both = facilitator.get(url, {"lang": "both"}).content
+    assert_tagged(both, lang="cy", figures=2)  # each side's radar chart with its alt text
+    assert "Gweledigaeth" in _flat(_text(both)) and "Vision" in _flat(_text(both))
+    # The English one is still the one stored before, untouched.
+    english = facilitator.get(url)
+    assert_tagged(english.content, figures=1)
+    assert "Gweledigaeth" not in _flat(_text(english.content))
+
+
+def test_an_unknown_lang_is_the_pages_own_language(facilitator):
+    url = reverse("assessments:rubric_handout", kwargs={"fmt": "pdf"})
+    assert_tagged(facilitator.get(url, {"lang": "fr"}).content, lang="en-gb")
