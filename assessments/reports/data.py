@@ -60,6 +60,7 @@ class DimensionInfo:
     translation: tuple[str, bool] | None = None
     english_name: str = ""
     english_levels: dict[int, str] | None = None
+    easy_levels: dict[int, str] | None = None  # the easy-read texts, when asked for
 
 
 def rubric_dimensions(rubric: Rubric | int) -> list[DimensionInfo]:

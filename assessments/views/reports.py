@@ -14,10 +14,12 @@ from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import URLPattern, path, register_converter
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.cache import get_conditional_response
 from django.utils.http import quote_etag
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -26,11 +28,20 @@ from communities.models import Nation
 from smm_site.rows import row_url, with_links
 
 from ..links import LinkError, error_context, participant_for_token
-from ..models import LEVEL_LABELS, Assessment, AuditEvent, IndividualScore, Rubric, audit
+from ..models import (
+    LEVEL_LABELS,
+    Assessment,
+    AuditEvent,
+    IndividualScore,
+    LevelDescriptor,
+    Rubric,
+    audit,
+)
 from ..reports import charts, exports, pdf
 from ..reports.data import overview as overview_data
 from ..reports.data import round_report, rubric_dimensions, waiting
 from ..reports.forms import OverviewFilterForm
+from ..rubric_texts import rubric_texts
 
 
 class SheetFormat:
@@ -296,7 +307,28 @@ def rubric_handout(request: HttpRequest, fmt: str) -> HttpResponse:
         return _pdf_response(
             pdf.rubric_handout_pdf(context, language=language), f"smm-rubric-handout{suffix}.pdf"
         )
-    return render(request, "assessments/reports/rubric_handout.html", context())
+    page = context()
+    dimensions = page["dimensions"]
+    if easy_read := request.GET.get("easy-read") == "on":
+        texts = rubric_texts(rubric.pk, language=get_language(), easy_read=True)
+        easy: dict[tuple[int, int], str] = {
+            (d.dimension.number, d.level): texts.easy(d)
+            for d in LevelDescriptor.objects.filter(dimension__rubric=rubric).select_related(
+                "dimension"
+            )
+        }
+        page["dimensions"] = [
+            replace(d, easy_levels={n: easy[(d.number, n)] for n in d.levels}) for d in dimensions
+        ]
+    if dimensions and dimensions[0].translation:
+        # The official English wording one tap away, rendered in English throughout.
+        with translation.override("en-gb"):
+            page["english_table"] = render_to_string(
+                "assessments/pdf/_rubric_table.html",
+                {**context(), "dimensions": rubric_dimensions(rubric)},
+            )
+    page["easy_read"] = easy_read
+    return render(request, "assessments/reports/rubric_handout.html", page)
 
 
 @login_required

@@ -89,3 +89,23 @@ def test_the_welsh_easy_read_sheet_is_valid_html(participant, tmp_path):
     Participant.objects.filter(pk=participant.pk).update(language="en-gb")
     pages["english easy read"] = _sheet(participant)
     assert _errors(command, pages, tmp_path) == []
+
+
+def test_the_rubric_handout_page_in_welsh_with_easy_read(facilitator, facilitator_user, tmp_path):
+    from django.urls import reverse
+
+    from tests.test_html_valid import _errors, _vnu_command
+
+    url = reverse("assessments:rubric_handout", kwargs={"fmt": "html"})
+    english = facilitator.get(url).content.decode()
+    assert ENGLISH_2_1 in english and "draft-translation" not in english
+    assert "official-english" not in english
+    facilitator_user.language = "cy"
+    facilitator_user.save(update_fields=["language"])
+    welsh = facilitator.get(url).content.decode()
+    assert WELSH_2_1.replace("'", "&#x27;") in welsh and 'id="draft-translation"' in welsh
+    details = welsh.split('<details class="official-english', 1)[1].split("</details>", 1)[0]
+    assert ENGLISH_2_1 in details and "just getting started" in details
+    easy = facilitator.get(url, {"easy-read": "on"}).content.decode()
+    assert EASY_CY_2_1.replace("'", "&#x27;") in easy
+    assert _errors(_vnu_command(), {"welsh handout, easy read": easy}, tmp_path) == []
