@@ -121,3 +121,22 @@ def test_the_round_report_in_welsh_and_bilingual(facilitator, community, baselin
 def test_an_unknown_lang_is_the_pages_own_language(facilitator):
     url = reverse("assessments:rubric_handout", kwargs={"fmt": "pdf"})
     assert_tagged(facilitator.get(url, {"lang": "fr"}).content, lang="en-gb")
+
+
+def test_a_welsh_communitys_round_page_links_its_pdfs_in_each_language(
+    facilitator, welsh_community, baseline, tmp_path
+):
+    from tests.test_html_valid import _errors, _vnu_command
+
+    page = facilitator.get(baseline.get_absolute_url()).content.decode()
+    assert _errors(_vnu_command(), {"welsh round page": page}, tmp_path) == []
+    report = reverse("assessments:report_pdf", kwargs={"code": baseline.code})
+    handout = reverse("assessments:rubric_handout", kwargs={"fmt": "pdf"})
+    for lang in ("cy", "en", "both"):
+        assert f"{report}?lang={lang}" in page and f"{handout}?lang={lang}" in page
+        assert f"community={welsh_community.slug}&amp;lang={lang}" in page
+
+
+def test_an_english_communitys_round_page_has_no_language_links(facilitator, baseline):
+    page = facilitator.get(baseline.get_absolute_url()).content.decode()
+    assert "?lang=" not in page and "lang=both" not in page
