@@ -239,10 +239,12 @@ def agreed_results(assessment: Assessment, states: Mapping[int, DimensionState])
         )
         .order_by("dimension__number")
     )
+    # Names in the page's language; no query for English (rubric_texts returns at once).
+    texts = rubric_texts(assessment.rubric_id, language=get_language())
     return [
         AgreedRow(
             number=score.dimension.number,
-            name=score.dimension.name,
+            name=texts.name(score.dimension),
             level=score.level,
             reason=score.reason,
             is_priority=score.is_priority,

@@ -7,7 +7,7 @@ write saves one dimension only, so two tabs or devices never lose each other's a
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +26,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ..forms.scoring import NOT_SURE, DimensionScoreForm
 from ..links import LinkError, error_context, participant_for_token
 from ..models import Dimension, IndividualScore, LevelDescriptor, Participant
+from ..rubric_texts import rubric_texts
 from ..scoring import CollectionClosed, score_autosave, sheet_submit
 from ..sheet import DimensionState, agreed_results, rubric_dimensions, rubric_part
 
@@ -64,8 +65,14 @@ def _items(participant: Participant) -> list[Item]:
         rubric_id=participant.assessment.rubric_id
     ).prefetch_related(Prefetch("levels", queryset=LevelDescriptor.objects.order_by("level")))
     scores = {s.dimension_id: s for s in IndividualScore.objects.filter(participant=participant)}
+    # The names and levels in the page's language (the rubric's translation, if any): these
+    # instances are for display only and never saved.
+    texts = rubric_texts(participant.assessment.rubric_id, language=get_language())
     items = []
     for dim in dimensions:
+        dim.name = texts.name(dim)
+        for descriptor in dim.levels.all():
+            descriptor.text = texts.level(descriptor)
         score = scores.get(dim.pk)
         level = ""
         if score is not None and score.not_sure:
@@ -296,6 +303,9 @@ def sheet_submit_view(request: HttpRequest, token: str) -> HttpResponse:
         return _closed_response(request, participant, token, "")
     if not result.submitted:
         items = _items(participant)
+        # The same dimensions as the items, with their names in the page's language.
+        by_id = {item.dimension.pk: item.dimension for item in items}
+        result = replace(result, missing=[by_id.get(d.pk, d) for d in result.missing])
         sheet_url = reverse("assessments:sheet", kwargs={"token": token})
         context = _context(
             participant,

@@ -109,3 +109,16 @@ def test_the_rubric_handout_page_in_welsh_with_easy_read(facilitator, facilitato
     easy = facilitator.get(url, {"easy-read": "on"}).content.decode()
     assert EASY_CY_2_1.replace("'", "&#x27;") in easy
     assert _errors(_vnu_command(), {"welsh handout, easy read": easy}, tmp_path) == []
+
+
+def test_the_review_page_and_its_refusal_name_the_welsh_dimensions(participant):
+    from django.urls import reverse
+
+    Participant.objects.filter(pk=participant.pk).update(language="cy")
+    client = Client()
+    review = reverse("assessments:sheet_review", kwargs={"token": participant.token})
+    html = client.get(review).content.decode()
+    assert "2. Cydweithio" in html and "2. Collaboration" not in html
+    submit = reverse("assessments:sheet_submit", kwargs={"token": participant.token})
+    refused = client.post(submit).content.decode()
+    assert "2. Cydweithio" in refused and "Collaboration" not in refused
