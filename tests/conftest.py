@@ -24,6 +24,19 @@ def _media_root(settings, tmp_path):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
+def _english_to_start():  # type: ignore[no-untyped-def]
+    """Each test starts in the site's language: Django keeps the active language per thread,
+    so a test that activated Welsh (a Welsh request, translation.activate) would otherwise leave
+    it on for the next test in the same worker."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():  # type: ignore[no-untyped-def]
     from django.core.cache import caches
 
