@@ -51,11 +51,15 @@ def _stylesheet() -> Any:
 
 def render_pdf(template: str, context: dict[str, Any]) -> bytes:
     """Render a template to PDF bytes. Local files only: nothing is fetched over the network."""
-    html = render_to_string(
+    return _write(_html(template, context))
+
+
+def _html(template: str, context: dict[str, Any]) -> str:
+    """A PDF template rendered in the active language, with its language and time."""
+    return render_to_string(
         template,
         {"lang": get_language() or settings.LANGUAGE_CODE, "generated": timezone.now(), **context},
     )
-    return _write(html)
 
 
 def _write(html: str) -> bytes:
@@ -102,9 +106,7 @@ def render_pdf_in(
     halves = []
     for lang in ("cy", "en-gb"):
         with translation.override(lang):
-            halves.append(
-                render_to_string(template, {"lang": lang, "generated": timezone.now(), **build()})
-            )
+            halves.append(_html(template, build()))
     return _write(_side_by_side(*halves, stacked=stacked))
 
 
