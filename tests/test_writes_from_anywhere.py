@@ -13,6 +13,7 @@ The whole module runs twice: with the settings' LocMem cache and with Redis as t
 from __future__ import annotations
 
 import io
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,7 +41,10 @@ from tests.scenario import Scenario, build_scenario
 
 pytestmark = pytest.mark.django_db
 
-REDIS_URL = "redis://127.0.0.1:6379/9"
+# A Redis database per test worker (9, 10, …): each worker empties its own before every test,
+# and with one shared database a worker's emptying once removed the other's key mid-test.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+REDIS_URL = f"redis://127.0.0.1:6379/{9 + int(_WORKER or 0) % 6}"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
