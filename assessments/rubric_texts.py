@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from communities.models import Language
@@ -204,3 +205,32 @@ def rubric_texts(rubric_id: int, *, language: str | None, easy_read: bool = Fals
         )
         target[row[1]] = row[2]
     return texts
+
+
+def dimension_names(language: str | None) -> dict[int, str]:
+    """Every dimension's name in `language`, by dimension id, from the official translations;
+    empty for English, whose names are the dimensions' own (and then no query).
+
+    Kept per process with the sheet's rubric part (assessments/sheet.py says why that is safe):
+    names are read on nearly every signed-in page, and one query each time would be most of
+    some pages' SQL."""
+    lang = text_language(language)
+    if lang == Language.ENGLISH:
+        return {}
+    from .sheet import local_cache
+
+    key = f"dimension-names:{lang}"
+    names: dict[int, str] | None = local_cache.get(key)
+    if names is None:
+        names = dict(
+            DimensionText.objects.filter(
+                translation__language=lang, translation__kind=RubricTranslation.Kind.OFFICIAL
+            ).values_list("dimension_id", "name")
+        )
+        local_cache.set(key, names)
+    return names
+
+
+def dimension_name(dimension: Dimension) -> str:
+    """A dimension's name in the active language: its translation, else the English."""
+    return dimension_names(get_language()).get(dimension.pk, dimension.name)
