@@ -234,3 +234,17 @@ def dimension_names(language: str | None) -> dict[int, str]:
 def dimension_name(dimension: Dimension) -> str:
     """A dimension's name in the active language: its translation, else the English."""
     return dimension_names(get_language()).get(dimension.pk, dimension.name)
+
+
+def translation_state(rubric_id: int, *, language: str | None, easy_read: bool = False) -> str:
+    """What a kept rendering of a rubric's texts depends on beyond the rubric itself: which
+    translations apply and whether each is approved, read now (one query; none for English
+    without easy read). Part of such a rendering's key, so an approval made anywhere (the admin
+    of another process, a shell) shows on the next request, with nobody clearing anything."""
+    lang = text_language(language)
+    if lang == Language.ENGLISH and not easy_read:
+        return ""
+    rows = RubricTranslation.objects.filter(
+        rubric_id=rubric_id, language__in={lang, Language.ENGLISH}
+    ).values_list("pk", "approved_at")
+    return ",".join(f"{pk}@{approved.timestamp() if approved else ''}" for pk, approved in rows)

@@ -34,7 +34,7 @@ from django.utils.translation import get_language, gettext
 
 from .forms.scoring import NOT_SURE
 from .models import LEVEL_LABELS, Assessment, ConsensusScore, Dimension, LevelDescriptor
-from .rubric_texts import rubric_texts
+from .rubric_texts import rubric_texts, translation_state
 
 FRAGMENT_TEMPLATE = "assessments/stakeholder/includes/dimensions.html"
 # Marks a slot in the rendered rubric. Escaping leaves control characters alone, so rubric text
@@ -127,9 +127,10 @@ def _template_hash() -> str:
 
 
 def _key(rubric_id: int, *, editable: bool, easy_read: bool) -> str:
+    state = translation_state(rubric_id, language=get_language(), easy_read=easy_read)
     return (
         f"part:{FORMAT}:{_template_hash()}:{rubric_id}:{get_language()}:{int(editable)}"
-        f":{int(easy_read)}"
+        f":{int(easy_read)}:{state}"
     )
 
 

@@ -47,6 +47,21 @@ def test_the_draft_label_goes_once_the_translation_is_approved(participant, admi
     assert 'class="official-english' in html and ENGLISH_2_1 in html
 
 
+def test_an_approval_written_from_anywhere_shows_on_the_next_sheet(participant, admin_user_):
+    """Set with update() (as another process's admin or a shell would, leaving this process's
+    kept rendering alone): the key the rendering is kept under reads the approval afresh."""
+    from django.utils import timezone
+
+    Participant.objects.filter(pk=participant.pk).update(language="cy")
+    assert 'id="draft-translation"' in _sheet(participant)
+    RubricTranslation.objects.filter(language="cy", kind="official").update(
+        approved_at=timezone.now(), approved_by=admin_user_
+    )
+    assert 'id="draft-translation"' not in _sheet(participant)
+    RubricTranslation.objects.filter(language="cy", kind="official").update(approved_at=None)
+    assert 'id="draft-translation"' in _sheet(participant)
+
+
 def test_an_english_sheet_has_no_translation_parts(participant):
     html = _sheet(participant)
     label = html.split('for="d2-l1">', 1)[1].split("</label>", 1)[0]
