@@ -264,6 +264,12 @@ def run_workshop() -> dict[str, Any]:
 
     if not settings.configured:
         django.setup()
+    # The room link is signed here (a key derived from SECRET_KEY) and checked by the server, so
+    # both must have the same SECRET_KEY. Under `make bench` Django was set up earlier by
+    # run.py running as __main__, whose SECRET_KEY is not `run.SECRET_KEY`: `bench.run`
+    # imported here is a second copy of that module, with a key drawn afresh. The server then
+    # answered the room link 404 (personal links passed: the factories store them hashed).
+    run.SECRET_KEY = settings.SECRET_KEY
     from django.core.management import call_command
     from django.db import connection
 
