@@ -37,6 +37,7 @@ from .models import (
     PriorityAction,
     audit,
 )
+from .rubric_texts import dimension_name
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -141,7 +142,7 @@ def target_save(
     audit(
         verb=AuditEvent.Verb.TARGET_SAVED,
         summary=_("Target for “%(dimension)s” saved: level %(target)s")
-        % {"dimension": current.dimension.name, "target": target_level or "–"},
+        % {"dimension": dimension_name(current.dimension), "target": target_level or "–"},
         actor=by,
         assessment=assessment,
         detail={"dimension": current.dimension.number, "before": before, "after": after},
@@ -206,7 +207,7 @@ def action_follow_up(
         verb=AuditEvent.Verb.ACTION_SAVED,
         summary=_("Next step for “%(dimension)s” updated: %(fields)s")
         % {
-            "dimension": locked.consensus.dimension.name,
+            "dimension": dimension_name(locked.consensus.dimension),
             "fields": ", ".join(_field_label(name) for name in changed),
         },
         actor=by,
@@ -245,7 +246,7 @@ def action_note_add(
     audit(
         verb=AuditEvent.Verb.ACTION_NOTE_ADDED,
         summary=_("Progress note added to a next step for “%(dimension)s”")
-        % {"dimension": locked.consensus.dimension.name},
+        % {"dimension": dimension_name(locked.consensus.dimension)},
         actor=by,
         assessment=assessment,
         detail={
@@ -415,7 +416,7 @@ def since_last_time(
     rows = [
         SinceRow(
             number=p.dimension.number,
-            name=p.dimension.name,
+            name=dimension_name(p.dimension),
             level_then=p.level,
             target=valid_target(p),
             move_up=p.move_up,

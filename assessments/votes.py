@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from .aggregation import LEVELS, MIN_GROUP_SIZE, Spread, bar_percentages
 from .convergence import Convergence, VoteTally, convergence
 from .models import LEVEL_LABELS, Assessment, AuditEvent, Dimension, RoomVote, audit
+from .rubric_texts import dimension_name
 from .workshop import DimensionRow, WorkshopError, ensure_workshop_open, level_label
 
 if TYPE_CHECKING:
@@ -246,7 +247,11 @@ def _close(vote: RoomVote, *, by: Actor, assessment: Assessment) -> None:
     audit(
         verb=AuditEvent.Verb.VOTE_CLOSED,
         summary=_("%(vote)s on “%(dimension)s” closed: %(total)s votes")
-        % {"vote": vote_label(vote.number), "dimension": vote.dimension.name, "total": vote.total},
+        % {
+            "vote": vote_label(vote.number),
+            "dimension": dimension_name(vote.dimension),
+            "total": vote.total,
+        },
         actor=by,
         assessment=assessment,
         detail=_counts_detail(vote),
@@ -275,7 +280,7 @@ def vote_open(*, assessment: Assessment, dimension: Dimension, by: Actor) -> Roo
     audit(
         verb=AuditEvent.Verb.VOTE_OPENED,
         summary=_("%(vote)s on “%(dimension)s” opened")
-        % {"vote": vote_label(vote.number), "dimension": dimension.name},
+        % {"vote": vote_label(vote.number), "dimension": dimension_name(dimension)},
         actor=by,
         assessment=assessment,
         detail={"dimension": dimension.number, "number": vote.number},
@@ -301,7 +306,8 @@ def vote_reveal(*, assessment: Assessment, vote: RoomVote, revealed: bool, by: A
     summary = _("%(vote)s on “%(dimension)s” shown") if revealed else _("%(vote)s hidden again")
     audit(
         verb=AuditEvent.Verb.VOTE_REVEALED,
-        summary=summary % {"vote": vote_label(vote.number), "dimension": vote.dimension.name},
+        summary=summary
+        % {"vote": vote_label(vote.number), "dimension": dimension_name(vote.dimension)},
         actor=by,
         assessment=assessment,
         detail={**_counts_detail(vote), "revealed": revealed},

@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ..models import LEVELS, REASON_MAX_LENGTH, Dimension
+from ..rubric_texts import dimension_name
 from ..scoring import Answer
 
 if TYPE_CHECKING:
@@ -89,7 +90,9 @@ class PaperSheetForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.dimensions = dimensions
         for dim in dimensions:
-            self.fields[f"level_{dim.number}"] = _level_field(f"{dim.number}. {dim.name}")
+            self.fields[f"level_{dim.number}"] = _level_field(
+                f"{dim.number}. {dimension_name(dim)}"
+            )
             self.fields[f"reason_{dim.number}"] = _reason_field()
 
     def clean(self) -> dict[str, Any]:

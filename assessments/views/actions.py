@@ -24,6 +24,7 @@ from communities.access import can_write_found, get_assessment_for, get_communit
 from .. import followthrough as services
 from ..forms.followthrough import ActionFollowUpForm, ActionNoteForm, TargetForm
 from ..models import Assessment, ConsensusScore, PriorityAction
+from ..rubric_texts import dimension_name
 
 TEMPLATE_DIR = "assessments/actions"
 
@@ -113,7 +114,7 @@ def target_save(request: HttpRequest, code: UUID, number: int) -> HttpResponse:
             request, assessment, target_forms={number: form}, status=error.status
         )
     messages.success(
-        request, _("Target saved for “%(name)s”.") % {"name": consensus.dimension.name}
+        request, _("Target saved for “%(name)s”.") % {"name": dimension_name(consensus.dimension)}
     )
     return redirect(
         reverse("assessments:priorities", kwargs={"code": assessment.code}) + f"#priority-{number}"
