@@ -24,7 +24,7 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, Subquery
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from .models import (
@@ -442,14 +442,26 @@ REVIEW_DUE = "review-due"
 ACTIONS_DUE = "actions-due"
 
 
-def _facilitator_addresses(community: Community) -> list[str]:
-    from communities.models import User
+def _facilitator_addresses(community: Community) -> dict[tuple[str, ...], list[str]]:
+    """The addresses to remind, by the languages of their email: the facilitator's own
+    (User.language) when chosen; otherwise as for a participant (rounds.email_languages):
+    Welsh then English in one email for a community in Wales, else English."""
+    from communities.models import Language, Nation, User
 
     users = User.objects.filter(memberships__community=community, is_active=True).exclude(email="")
     # Evaluators read everything but follow nothing up; only a community's own facilitators
     # (and an admin who is one of them) are reminded.
     users = users.exclude(role=User.Role.EVALUATOR, is_superuser=False)
-    return sorted({user.email for user in users})
+    unknown: tuple[str, ...] = (
+        (Language.WELSH, Language.ENGLISH)
+        if community.nation == Nation.WALES
+        else (settings.LANGUAGE_CODE,)
+    )
+    known = dict(settings.LANGUAGES)
+    groups: dict[tuple[str, ...], set[str]] = defaultdict(set)
+    for user in users.only("email", "language"):
+        groups[(user.language,) if user.language in known else unknown].add(user.email)
+    return {languages: sorted(emails) for languages, emails in sorted(groups.items())}
 
 
 def _reviews_due(today: date) -> list[Assessment]:
@@ -518,7 +530,7 @@ def send_action_reminders(*, today: date | None = None) -> ReminderSummary:
         if not to:
             continue  # nobody to tell yet: tried again on the next run
         _send_reminder(community=community, entry=entry, to=to, today=today)
-        summary.emails += 1
+        summary.emails += len(to)
         summary.actions += len(entry["actions"])
         summary.reviews += len(entry["reviews"])
     return summary
@@ -530,7 +542,11 @@ def _absolute(path: str) -> str:
 
 @transaction.atomic
 def _send_reminder(
-    *, community: Community, entry: dict[str, Any], to: list[str], today: date
+    *,
+    community: Community,
+    entry: dict[str, Any],
+    to: dict[tuple[str, ...], list[str]],
+    today: date,
 ) -> None:
     actions: list[PriorityAction] = entry["actions"]
     reviews: list[Assessment] = entry["reviews"]
@@ -557,9 +573,28 @@ def _send_reminder(
         ),
         "new_round": _absolute(reverse("communities:detail", kwargs={"slug": community.slug})),
     }
-    subject = render_to_string("assessments/email/action_reminder_subject.txt", context)
-    body = render_to_string("assessments/email/action_reminder_body.txt", context)
-    EmailMessage(subject=" ".join(subject.split()), body=body, to=to).send()
+    for languages, addresses in to.items():
+        subjects, bodies = [], []
+        for language in languages:
+            # Each part wholly in its language: messages, dates, and the dimensions' names.
+            with translation.override(language):
+                subject = render_to_string("assessments/email/action_reminder_subject.txt", context)
+                bodies.append(
+                    render_to_string("assessments/email/action_reminder_body.txt", context)
+                )
+            subjects.append(" ".join(subject.split()))
+        EmailMessage(
+            subject=" / ".join(subjects),
+            body="\n\n----------------------------------------\n\n".join(b.strip() for b in bodies)
+            + "\n",
+            to=addresses,
+            headers={
+                "Content-Language": ", ".join(
+                    translation.to_locale(code).replace("_", "-") for code in languages
+                )
+            },
+        ).send()
+    recipients = sum(len(addresses) for addresses in to.values())
     now = timezone.now()
     by_round: dict[int, list[PriorityAction]] = defaultdict(list)
     for action in actions:
@@ -572,23 +607,23 @@ def _send_reminder(
             summary=_(
                 "Reminder sent to %(n)d facilitators: %(count)d next steps past their due date"
             )
-            % {"n": len(to), "count": len(round_actions)},
+            % {"n": recipients, "count": len(round_actions)},
             assessment=assessment,
             detail={
                 "kind": ACTIONS_DUE,
                 "actions": [a.pk for a in round_actions],
-                "sent_to": len(to),
+                "sent_to": recipients,
             },
         )
     for assessment in reviews:
         audit(
             verb=AuditEvent.Verb.ACTION_REMINDER_SENT,
             summary=_("Reminder sent to %(n)d facilitators: the next review was due %(date)s")
-            % {"n": len(to), "date": assessment.next_review_due},
+            % {"n": recipients, "date": assessment.next_review_due},
             assessment=assessment,
             detail={
                 "kind": REVIEW_DUE,
                 "due": assessment.next_review_due.isoformat(),  # type: ignore[union-attr]
-                "sent_to": len(to),
+                "sent_to": recipients,
             },
         )

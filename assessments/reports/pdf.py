@@ -27,7 +27,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from ..models import Assessment
-from . import charts
+from . import charts, hyphenation
 from .data import Overview, RoundReport, round_date, round_report
 from .pack import PackEntry
 
@@ -42,11 +42,21 @@ PDF_OPTIONS: dict[str, Any] = {"pdf_variant": "pdf/ua-1"}
 
 
 @cache
-def _stylesheet() -> Any:
-    from weasyprint import CSS
+def _weasyprint() -> Any:
+    """WeasyPrint, imported on first use (not at start-up: it is large), with Welsh added to
+    pyphen's languages first. pyphen, which WeasyPrint hyphenates with, has no Welsh patterns;
+    hyphenation/ has them. Here rather than in an AppConfig because only PDFs hyphenate, and
+    every PDF is laid out through this function."""
+    hyphenation.register()
+    import weasyprint
 
+    return weasyprint
+
+
+@cache
+def _stylesheet() -> Any:
     path = finders.find("css/pdf.css")
-    return CSS(filename=str(path))
+    return _weasyprint().CSS(filename=str(path))
 
 
 def render_pdf(template: str, context: dict[str, Any]) -> bytes:
@@ -63,9 +73,7 @@ def _html(template: str, context: dict[str, Any]) -> str:
 
 
 def _write(html: str) -> bytes:
-    from weasyprint import HTML
-
-    document = HTML(string=html, base_url=str(settings.BASE_DIR))
+    document = _weasyprint().HTML(string=html, base_url=str(settings.BASE_DIR))
     return document.write_pdf(  # type: ignore[no-any-return]
         stylesheets=[_stylesheet()], **PDF_OPTIONS
     )
@@ -292,21 +300,20 @@ def evaluator_pack_pdf(
 
 @cache
 def _pack_stylesheet() -> Any:
-    from weasyprint import CSS
-
-    return CSS(filename=str(finders.find("css/pdf-pack.css")))
+    return _weasyprint().CSS(filename=str(finders.find("css/pdf-pack.css")))
 
 
 def _pack_part(html: str, *, roman: bool, first_page: int) -> Any:
     """One part of the pack laid out, its pages numbered from `first_page`."""
-    from weasyprint import CSS, HTML
-
+    weasyprint = _weasyprint()
     sheets = [_pack_stylesheet()]
     if first_page != 1:
-        sheets.append(CSS(string=f"@page :first {{ counter-reset: page {first_page} }}"))
+        sheets.append(weasyprint.CSS(string=f"@page :first {{ counter-reset: page {first_page} }}"))
     if roman:
-        sheets.append(CSS(string="@page { @bottom-right { content: counter(page, lower-roman) } }"))
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).render(stylesheets=sheets)
+        sheets.append(
+            weasyprint.CSS(string="@page { @bottom-right { content: counter(page, lower-roman) } }")
+        )
+    return weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR)).render(stylesheets=sheets)
 
 
 def _join(documents: list[Any], *, title: str, lang: str) -> bytes:
