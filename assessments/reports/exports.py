@@ -17,12 +17,14 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.db.models import Count, Q
 from django.db.models.functions import Coalesce, TruncDate
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from communities.models import Nation
 
 from ..aggregation import LEVELS, MIN_GROUP_SIZE
 from ..models import Assessment, ConsensusScore, Dimension, IndividualScore
+from ..rubric_texts import dimension_names
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
 Cell = str | int | date | None  # dates stay dates in XLSX, ISO text in CSV
 # Spreadsheet programs run cells that start with these as formulas (CSV/formula injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_FIRST = "".join(FORMULA_PREFIXES)  # the same, as one string to look a character up in
 
 
 def neutralise(value: Cell) -> Cell:
@@ -55,16 +58,6 @@ def _rounds(user: User | AnonymousUser) -> list[_Round]:
     here once rather than in each of its rows. One query."""
     kinds = {value: str(label) for value, label in Assessment.Kind.choices}
     nations = {value: str(label) for value, label in Nation.choices}
-    rows = (
-        Assessment.objects.visible_to(user)
-        .finalised()
-        .order_by("community__name", "finalised_at")
-        # As round_date(): the workshop's date, else the day it was finalised (in UTC, as
-        # finalised_at.date()), worked out by the database rather than from a datetime read
-        # with its time zone for every round.
-        .annotate(day=Coalesce("workshop_date", TruncDate("finalised_at", tzinfo=UTC)))
-        .values_list("pk", "community__name", "title", "kind", "day", "community__nation")
-    )
     return [
         _Round(
             pk,
@@ -74,8 +67,21 @@ def _rounds(user: User | AnonymousUser) -> list[_Round]:
             day,
             nations.get(nation, nation),
         )
-        for pk, community, title, kind, day, nation in rows
+        for pk, community, title, kind, day, nation in _round_values(user)
     ]
+
+
+def _round_values(user: User | AnonymousUser) -> Iterable[tuple[int, str, str, str, date, str]]:
+    return (
+        Assessment.objects.visible_to(user)
+        .finalised()
+        .order_by("community__name", "finalised_at")
+        # As round_date(): the workshop's date, else the day it was finalised (in UTC, as
+        # finalised_at.date()), worked out by the database rather than from a datetime read
+        # with its time zone for every round.
+        .annotate(day=Coalesce("workshop_date", TruncDate("finalised_at", tzinfo=UTC)))
+        .values_list("pk", "community__name", "title", "kind", "day", "community__nation")
+    )
 
 
 def agreed_header() -> list[str]:
@@ -110,8 +116,10 @@ def _agreed_scores(
 
 
 def _dimensions() -> dict[int, tuple[int, str]]:
+    """Every dimension's number and name (in the active language), by id."""
+    names = dimension_names(get_language())
     return {
-        pk: (number, str(neutralise(name)))
+        pk: (number, str(neutralise(names.get(pk, name))))
         for pk, number, name in Dimension.objects.values_list("pk", "number", "name")
     }
 
@@ -136,26 +144,65 @@ def agreed_rows(user: User | AnonymousUser) -> list[list[Cell]]:
 def agreed_csv(user: User | AnonymousUser) -> tuple[bytes, int]:
     """agreed_rows as CSV, and its number of rows. Written here line by line rather than with
     the csv module, which takes its time over every cell (at 13,500 rows, as long as the
-    query): each line is made in one go as its score is read, a round's first cells and a
-    dimension's once, and every reason is quoted."""
-    rounds, yes = _rounds(user), _csv_field(_("yes"))
-    middles = {pk: (n, f"{n},{_csv_field(name)},") for pk, (n, name) in _dimensions().items()}
-    lines: dict[int, list[tuple[int, str]]] = defaultdict(list)  # by round, with the number
+    query): each score's part of its line is made in one go as it is read, into its round's
+    slot for its dimension (so nothing is sorted), a round's first and last cells and a
+    dimension's once; every reason is quoted."""
+    dimensions = _dimensions()
+    width = max((number for number, _name in dimensions.values()), default=0)
+    middles = {pk: (n - 1, f"{n},{_csv_field(name)},") for pk, (n, name) in dimensions.items()}
+    yes = _csv_field(_("yes"))
+    slots: dict[int, list[str | None]] = {}  # by round, one per dimension number
     for assessment_id, dimension_id, level, priority, reason, dissent in _agreed_scores(user):
-        if reason.startswith(FORMULA_PREFIXES):  # as neutralise(), without a call a row
+        if reason[:1] in FORMULA_FIRST and reason:  # as neutralise(), without a call a row
             reason = "'" + reason
         if '"' in reason:  # looking is quicker than replacing nothing
             reason = reason.replace('"', '""')
-        number, middle = middles[dimension_id]
-        line = f'{middle}{level},{yes if priority else ""},"{reason}",{_csv_text(dissent)},'
-        lines[assessment_id].append((number, line))
+        if dissent:  # mostly empty
+            dissent = _csv_text(dissent)
+        index, middle = middles[dimension_id]
+        if (found := slots.get(assessment_id)) is None:
+            found = slots[assessment_id] = [None] * width
+        found[index] = f'{middle}{level},{yes if priority else ""},"{reason}",{dissent},'
     parts = [_csv_line(agreed_header()), "\r\n"]
-    for r in rounds:
-        head = f"{_csv_field(r.community)},{_csv_field(r.title)},{_csv_field(r.kind)},{r.day},"
-        tail = f"{_csv_field(r.nation)}\r\n"
-        for _number, line in sorted(lines.get(r.pk, ())):
-            parts += (head, line + tail)
-    return codecs.BOM_UTF8 + "".join(parts).encode("utf-8"), len(parts) // 2 - 1
+    rows = 0
+    for r in rounds_csv(user):
+        if (found := slots.get(r.pk)) is None:
+            continue
+        for line in found:
+            if line is not None:
+                parts += (r.head, line, r.tail)
+                rows += 1
+    # A byte-order mark so that Excel opens UTF-8 correctly; added to the bytes, since in the
+    # text it would make all of it four times slower to encode (most lines are plain ASCII).
+    return codecs.BOM_UTF8 + "".join(parts).encode("utf-8"), rows
+
+
+class _CsvRound(NamedTuple):
+    pk: int
+    head: str  # its first four fields, and the comma after them
+    tail: str  # its last field and the line's end
+
+
+def rounds_csv(user: User | AnonymousUser) -> list[_CsvRound]:
+    """The rounds of _rounds with their fields written as CSV, each distinct text once (a
+    community has several rounds, and most rounds share a handful of titles)."""
+    kinds = {value: _csv_field(str(label)) for value, label in Assessment.Kind.choices}
+    nations = {value: f"{_csv_field(str(label))}\r\n" for value, label in Nation.choices}
+    written: dict[str, str] = {}
+
+    def field(text: str) -> str:
+        if (done := written.get(text)) is None:
+            done = written[text] = _csv_field(str(neutralise(text)))
+        return done
+
+    return [
+        _CsvRound(
+            pk,
+            f"{field(community)},{field(title)},{kinds.get(kind) or field(kind)},{day},",
+            nations.get(nation) or f"{field(nation)}\r\n",
+        )
+        for pk, community, title, kind, day, nation in _round_values(user)
+    ]
 
 
 def _csv_text(value: str) -> str:
@@ -204,16 +251,20 @@ def counts_rows(user: User | AnonymousUser) -> list[list[Cell]]:
             participant__assessment__in=ids,
             participant__submitted_at__isnull=False,
         )
-        .values("participant__assessment_id", "dimension__number", "dimension__name")
+        .values(
+            "participant__assessment_id", "dimension_id", "dimension__number", "dimension__name"
+        )
         .annotate(
             **{f"l{level}": Count("pk", filter=Q(level=level)) for level in LEVELS},
             unsure=Count("pk", filter=Q(not_sure=True)),
         )
     )
+    names = dimension_names(get_language())  # in the active language
     for values in scores:
         row: dict[str, Any] = dict(values)
         key = (row["participant__assessment_id"], row["dimension__number"])
-        dims[row["participant__assessment_id"]][row["dimension__number"]] = row["dimension__name"]
+        name = names.get(row["dimension_id"], row["dimension__name"])
+        dims[row["participant__assessment_id"]][row["dimension__number"]] = name
         for level in LEVELS:
             counts[key][level] += row[f"l{level}"]
         counts[key]["unsure"] += row["unsure"]

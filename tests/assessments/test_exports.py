@@ -228,3 +228,22 @@ def test_xlsx_is_a_zip_file(evaluator, baseline):
     response = evaluator.get(XLSX_URL)
     assert response["Content-Disposition"].startswith("attachment;")
     assert body(response)[:2] == b"PK"
+
+
+@pytest.mark.parametrize("url", [CSV_URL, COUNTS_URL])
+def test_csv_names_dimensions_in_the_downloaders_language(evaluator, baseline, url):
+    from django.conf import settings
+
+    from assessments.rubric_texts import DimensionText
+
+    dimension = baseline.rubric.dimensions.get(number=1)
+    welsh_name = DimensionText.objects.get(
+        dimension=dimension, translation__language="cy", translation__kind="official"
+    ).name
+    assert welsh_name != dimension.name
+    column = 5 if url == CSV_URL else 4
+    english = [row[column] for row in rows_of(evaluator.get(url))[1:] if row[column - 1] == "1"]
+    evaluator.cookies[settings.LANGUAGE_COOKIE_NAME] = "cy"
+    welsh = [row[column] for row in rows_of(evaluator.get(url))[1:] if row[column - 1] == "1"]
+    assert english and set(english) == {dimension.name}
+    assert set(welsh) == {welsh_name}
