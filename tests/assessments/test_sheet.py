@@ -88,8 +88,12 @@ def test_rubric_part_is_rendered_once_per_rubric_language_and_mode(participant):
     assert len(warm.captured_queries) == 0
     with translation.override("cy"), CaptureQueriesContext(connection) as welsh:
         rubric_part(rubric_id, editable=True)
-    # ...and its translation: the translation, its names, its level texts.
-    assert len(welsh.captured_queries) == 5
+    # ...and its translation: the translation, its names, its level texts; and the key reads
+    # the translations' approval.
+    assert len(welsh.captured_queries) == 6
+    with translation.override("cy"), CaptureQueriesContext(connection) as welsh_warm:
+        rubric_part(rubric_id, editable=True)
+    assert len(welsh_warm.captured_queries) == 1  # the approval, nothing else
     with CaptureQueriesContext(connection) as read_only:
         part = rubric_part(rubric_id, editable=False)
     assert len(read_only.captured_queries) == 2
