@@ -516,17 +516,16 @@ def overview(
     for community_id, *fields in values:
         per_community[community_id].append(_Round._make(fields))
     areas = sorted({r.area for rs in per_community.values() for r in rs})
-    chosen: list[_Chosen] = []
+    # Each community's latest matching round; the rest of the choice (its baseline and the
+    # round it is compared with) is made only for the lines read (_Lines).
+    chosen: list[tuple[list[_Round], _Round]] = []
     for community_rounds in per_community.values():
-        matching = [
-            r
-            for r in community_rounds
-            if (not kind or r.kind == kind) and (not area or r.area == area)
-        ]
-        if matching:
-            chosen.append(_choose(community_rounds, matching[-1]))
+        for r in reversed(community_rounds):
+            if (not kind or r.kind == kind) and (not area or r.area == area):
+                chosen.append((community_rounds, r))
+                break
     rubric_id = (
-        chosen[0].latest.rubric_id
+        chosen[0][1].rubric_id
         if chosen
         else Rubric.objects.filter(is_current=True).values_list("pk", flat=True).first()
     )
@@ -564,7 +563,9 @@ class _Lines(Sequence[CommunityLine]):
     difference between reading 75 rounds and 450 levels, and 1,500 rounds and 13,500 levels.
     Reading them all (the pack) builds them once, in two queries."""
 
-    def __init__(self, chosen: list[_Chosen], dimensions: list[DimensionInfo]) -> None:
+    def __init__(
+        self, chosen: list[tuple[list[_Round], _Round]], dimensions: list[DimensionInfo]
+    ) -> None:
         self._chosen = chosen
         self._dimensions = dimensions
         self._all: list[CommunityLine] | None = None
@@ -588,7 +589,8 @@ class _Lines(Sequence[CommunityLine]):
             self._all = self._build(self._chosen)
         return iter(self._all)
 
-    def _build(self, chosen: list[_Chosen]) -> list[CommunityLine]:
+    def _build(self, matched: list[tuple[list[_Round], _Round]]) -> list[CommunityLine]:
+        chosen = [_choose(rounds, latest) for rounds, latest in matched]
         compared = {c.latest.pk for c in chosen} | {c.baseline.pk for c in chosen}
         wanted = compared | {c.previous.pk for c in chosen if c.previous}
         found = Assessment.objects.select_related("community", "focal_issue").in_bulk(wanted)

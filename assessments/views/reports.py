@@ -25,7 +25,6 @@ from django.views.decorators.http import require_GET
 
 from communities.access import can_write_found, get_assessment_for, get_community_for
 from communities.models import Nation
-from smm_site.rows import row_url, with_links
 
 from ..links import LinkError, error_context, participant_for_token
 from ..models import (
@@ -41,6 +40,7 @@ from ..reports import charts, exports, pdf
 from ..reports.data import overview as overview_data
 from ..reports.data import round_report, rubric_dimensions, waiting
 from ..reports.forms import OverviewFilterForm
+from ..reports.html import overview_rows
 from ..rubric_texts import rubric_texts
 
 
@@ -151,9 +151,6 @@ def overview(request: HttpRequest) -> HttpResponse:
     # thousands of heatmap tiles. Earlier rounds are a link away, on the community's page.
     page = Paginator(data.lines, OVERVIEW_PAGE_SIZE).get_page(request.GET.get("page"))
     shown = replace(data, lines=list(page.object_list))
-    # Their report links made from one reverse() rather than two a row.
-    rounds = [r for line in shown.lines for r in (line.latest, line.baseline) if r is not None]
-    with_links(rounds, report=row_url("assessments:report"))
     others = request.GET.copy()
     others.pop("page", None)
     context = {
@@ -163,6 +160,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "page_range": page.paginator.get_elided_page_range(page.number),
         "page_query": f"{others.urlencode()}&" if others else "",
         "heatmap": charts.heatmap_figure(shown) if shown.lines else None,
+        "rows": overview_rows(shown.lines),
         "waiting": waiting(request.user, **filters),
     }
     invalid = form.is_bound and not form.is_valid()
