@@ -40,7 +40,7 @@ from ..reports import charts, exports, pdf
 from ..reports.data import overview as overview_data
 from ..reports.data import round_report, rubric_dimensions, waiting
 from ..reports.forms import OverviewFilterForm
-from ..reports.html import overview_rows
+from ..reports.html import overview_rows, report_articles, report_table_rows
 from ..rubric_texts import rubric_texts
 
 
@@ -95,6 +95,8 @@ def report(request: HttpRequest, code: UUID) -> HttpResponse:
         "report": data,
         "assessment": assessment,
         "radar": charts.radar_figure(data),
+        "table_rows": report_table_rows(data),
+        "articles": report_articles(data),
         "facilitating": facilitating,
         "level_labels": LEVEL_LABELS,
     }
