@@ -26,9 +26,10 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from ..models import Assessment
+from ..models import Assessment, LevelDescriptor
+from ..rubric_texts import rubric_texts
 from . import charts, hyphenation
-from .data import Overview, RoundReport, round_date, round_report
+from .data import DimensionInfo, Overview, RoundReport, round_date, round_report, rubric_dimensions
 from .pack import PackEntry
 
 logger = logging.getLogger(__name__)
@@ -129,15 +130,28 @@ def _parts(html: str) -> tuple[str, str, str, str]:
     return head, title, body_class, rest.rsplit("</body>", 1)[0]
 
 
+# In a PDF template: what follows this is too wide to halve, and a bilingual PDF puts it after
+# the side-by-side part, the Welsh then the English (a sheet's easy-read pages).
+STACK_AFTER = "<!-- stacked in a bilingual PDF -->"
+
+
 def _side_by_side(welsh: str, english: str, *, stacked: bool) -> str:
     head, cy_title, body_class, cy_body = _parts(welsh)
     _head, en_title, _class, en_body = _parts(english)
     head = head.replace(f"<title>{cy_title}</title>", f"<title>{cy_title} / {en_title}</title>")
+    cy_body, _sep, cy_after = cy_body.partition(STACK_AFTER)
+    en_body, _sep, en_after = en_body.partition(STACK_AFTER)
     layout = "bilingual stacked" if stacked else "bilingual"
+    after = (
+        f'<div class="bilingual stacked"><div class="side" lang="cy">{cy_after}</div>'
+        f'<div class="side" lang="en-GB">{en_after}</div></div>'
+        if cy_after or en_after
+        else ""
+    )
     return (
         f'{head}<body class="{body_class} bilingual-doc">'
         f'<div class="{layout}"><div class="side" lang="cy">{cy_body}</div>'
-        f'<div class="side" lang="en-GB">{en_body}</div></div></body></html>'
+        f'<div class="side" lang="en-GB">{en_body}</div></div>{after}</body></html>'
     )
 
 
@@ -339,27 +353,76 @@ def to_roman(number: int) -> str:
 
 
 # Sheets ---------------------------------------------------------------------------------------
+# Easy read (issue 17): the plain-language version of each level, in the PDF's language, beside
+# the official wording and labelled, never instead of it. The handout puts it in each level's
+# cell; a sheet, which has no level texts of its own, gets the five levels of each dimension
+# after it, official wording and easy read side by side.
+
+
+def with_easy_read(rubric_id: int, dimensions: list[DimensionInfo]) -> list[DimensionInfo]:
+    """`dimensions` with their easy-read texts (`easy_levels`) in the active language: Welsh's,
+    else English's (rubric_texts). Copies: the kept dimensions are not changed."""
+    texts = rubric_texts(rubric_id, language=get_language(), easy_read=True)
+    easy: dict[int, dict[int, str]] = {}
+    for pk, number, level in LevelDescriptor.objects.filter(
+        dimension__rubric_id=rubric_id
+    ).values_list("pk", "dimension__number", "level"):
+        easy.setdefault(number, {})[level] = texts.easy_levels.get(pk, "")
+    return [replace(d, easy_levels=easy.get(d.number, {})) for d in dimensions]
+
+
+def _easy_read_levels(rubric_id: int, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each dimension's levels 1 to 5 as (level, official, easy read, the row's own score?),
+    for a sheet's easy-read pages."""
+    chosen = {row["dimension"].number: row.get("level") for row in rows}
+    return [
+        {
+            "dimension": dim,
+            "levels": [
+                (
+                    level,
+                    text,
+                    (dim.easy_levels or {}).get(level, ""),
+                    chosen.get(dim.number) == level,
+                )
+                for level, text in sorted(dim.levels.items())
+            ],
+        }
+        for dim in with_easy_read(rubric_id, rubric_dimensions(rubric_id))
+    ]
 
 
 def sheet_pdf(
     context: dict[str, Any] | Callable[[], dict[str, Any]], *, language: str | None = None
 ) -> bytes:
-    """A score sheet; `context` may be a function making it, to be made in each language."""
+    """A score sheet; `context` may be a function making it, to be made in each language.
+
+    With `easy_read_rubric` (a rubric's id) in the context, the rubric's levels follow the
+    sheet in the official wording and easy read."""
 
     def build() -> dict[str, Any]:
         made = context() if callable(context) else context
         running = f"{_('System Maturity Model')} · {made.get('sheet_title', '')}"
+        if rubric_id := made.get("easy_read_rubric"):
+            made = {**made, "easy_read_levels": _easy_read_levels(rubric_id, made["rows"])}
         return {"running_title": running, "for_pdf": True, **made}
 
     return render_pdf_in("assessments/pdf/sheet.html", build, language=language)
 
 
 def rubric_handout_pdf(
-    context: dict[str, Any] | Callable[[], dict[str, Any]], *, language: str | None = None
+    context: dict[str, Any] | Callable[[], dict[str, Any]],
+    *,
+    language: str | None = None,
+    easy_read: bool = False,
 ) -> bytes:
+    """The nine dimensions' five levels; `easy_read` adds each level's easy read under it."""
+
     def build() -> dict[str, Any]:
         made = context() if callable(context) else context
         rubric = made["rubric"]
+        if easy_read:
+            made = {**made, "dimensions": with_easy_read(rubric.pk, made["dimensions"])}
         return {"running_title": f"{rubric.name} ({rubric.version})", **made}
 
     return render_pdf_in(

@@ -283,6 +283,8 @@ def blank_sheet(request: HttpRequest, fmt: str) -> HttpResponse:
             "pdf_url_name": "assessments:blank_sheet",
             "community_slug": community.slug if community else "",
             "in_wales": bool(community and community.nation == Nation.WALES),
+            # ?easy=1: the levels in easy read after the sheet (PDF only).
+            "easy_read_rubric": rubric.pk if request.GET.get("easy") == "1" else None,
         },
         f"smm-score-sheet{'-' + community.slug if community else ''}.pdf",
     )
@@ -305,7 +307,10 @@ def rubric_handout(request: HttpRequest, fmt: str) -> HttpResponse:
         language = pdf.pdf_language(request.GET.get("lang"))
         suffix = f"-{request.GET['lang']}" if language else ""
         return _pdf_response(
-            pdf.rubric_handout_pdf(context, language=language), f"smm-rubric-handout{suffix}.pdf"
+            pdf.rubric_handout_pdf(
+                context, language=language, easy_read=request.GET.get("easy") == "1"
+            ),
+            f"smm-rubric-handout{suffix}.pdf",
         )
     page = context()
     dimensions = page["dimensions"]
@@ -403,6 +408,10 @@ def my_sheet_pdf(request: HttpRequest, token: str) -> HttpResponse:
             "rows": rows,
             "level_labels": LEVEL_LABELS,
             "own": True,
+            # Easy read as the person chose it on their sheet, or ?easy=1.
+            "easy_read_rubric": assessment.rubric_id
+            if participant.easy_read or request.GET.get("easy") == "1"
+            else None,
         }
 
     content = pdf.sheet_pdf(build, language=pdf.pdf_language(request.GET.get("lang")))

@@ -4,6 +4,7 @@ pikepdf (/Lang, a tagged structure tree) and pdfplumber (the rubric's Welsh word
 from __future__ import annotations
 
 import io
+import re
 
 import pdfplumber
 import pikepdf
@@ -45,6 +46,21 @@ def _flat(text: str) -> str:
     for hyphen in ("-", "\u2010", "\u00ad"):
         text = text.replace(f"{hyphen}\n", "")
     return text.replace("\n", " ")
+
+
+def _cell_text(content: bytes) -> str:
+    """The text of every table cell, cell by cell: a name in a narrow cell is over several lines,
+    which the page's text interleaves with the next cells'."""
+    with pdfplumber.open(io.BytesIO(content)) as document:
+        cells = [
+            _flat(cell)
+            for page in document.pages
+            for table in page.extract_tables()
+            for row in table
+            for cell in row
+            if cell
+        ]
+    return "\n".join(cells)
 
 
 @pytest.fixture
@@ -140,3 +156,75 @@ def test_a_welsh_communitys_round_page_links_its_pdfs_in_each_language(
 def test_an_english_communitys_round_page_has_no_language_links(facilitator, baseline):
     page = facilitator.get(baseline.get_absolute_url()).content.decode()
     assert "?lang=" not in page and "lang=both" not in page
+
+
+def test_every_pdf_in_welsh_names_the_dimensions_in_welsh(
+    facilitator, anonymous, welsh_community, review, evaluator_user
+):
+    """The handout, the blank, own and agreed sheets, the round report (with its 'since last
+    time' part) and the evaluator pack, in Welsh: the nine Welsh dimension names, and no English
+    one but in the reasons people wrote (the factories' 'Reason for Vision')."""
+    from django.utils import translation
+
+    from assessments.models import Dimension, Rubric
+    from assessments.reports import pdf
+    from assessments.rubric_texts import rubric_texts
+    from tests.assessments.test_reports_data import make_round
+
+    rubric = Rubric.current()
+    dimensions = list(Dimension.objects.filter(rubric=rubric))
+    texts = rubric_texts(rubric.pk, language="cy")
+
+    def norm(text: str) -> str:
+        return " ".join(text.split()).lower().replace("/ ", "/")
+
+    # Pages name a dimension, sheets give its sheet label (in capitals).
+    welsh_names = [{norm(texts.name(d)), norm(texts.sheet_label(d))} for d in dimensions]
+    english = {norm(n) for d in dimensions for n in (d.name, d.sheet_label)}
+
+    assessment = make_round(welsh_community, finalise=False, participants=0, title="Draft")
+    token = ParticipantFactory(assessment=assessment).issue_token()
+    pdfs = {
+        "handout": facilitator.get(
+            reverse("assessments:rubric_handout", kwargs={"fmt": "pdf"}), {"lang": "cy"}
+        ).content,
+        "blank": facilitator.get(
+            reverse("assessments:blank_sheet", kwargs={"fmt": "pdf"}), {"lang": "cy"}
+        ).content,
+        "own": anonymous.get(
+            reverse("assessments:my_sheet_pdf", kwargs={"token": token}), {"lang": "cy"}
+        ).content,
+        "agreed": facilitator.get(
+            reverse("assessments:agreed_sheet", kwargs={"code": review.code, "fmt": "pdf"}),
+            {"lang": "cy"},
+        ).content,
+        "report": pdf.round_report_pdf(review, language="cy"),
+    }
+    with translation.override("cy"):
+        pdfs["pack"] = pdf.evaluator_pack_pdf(evaluator_user).content
+    for name, content in pdfs.items():
+        text = norm(f"{_flat(_text(content))} {_cell_text(content)}")
+        # Without spaces: pdfplumber drops some between small letters, and a name in a cell
+        # beside others may be read interleaved with them.
+        squashed = re.sub(r"\s+", "", text)
+        for either in welsh_names:
+            assert any(re.sub(r"\s+", "", n) in squashed for n in either), (name, either)
+        for english_name in english:
+            for found in re.finditer(re.escape(english_name), text):
+                before = text[max(0, found.start() - 4) : found.start()]
+                assert before in ("for ", " on "), (
+                    name,
+                    english_name,
+                    text[found.start() - 40 :][:80],
+                )
+
+
+def test_the_bilingual_handout_has_the_english_after_the_welsh(facilitator):
+    """Stacked, not side by side: the landscape table is too wide to halve."""
+    url = reverse("assessments:rubric_handout", kwargs={"fmt": "pdf"})
+    with pdfplumber.open(io.BytesIO(facilitator.get(url, {"lang": "both"}).content)) as document:
+        pages = [page.extract_text() or "" for page in document.pages]
+    assert "Y Model Aeddfedrwydd System" in pages[0] and "Collaboration" not in pages[0]
+    english = next(i for i, page in enumerate(pages) if "The System Maturity Model" in page)
+    assert english > 1
+    assert all("Gweledigaeth" not in page for page in pages[english:])
