@@ -26,6 +26,11 @@ def test_radar_and_change_over_time_are_drawn(browser, live_server, community, f
         radar = page.locator("[data-chart=radar-figure]")
         radar.locator(".polarlayer path").first.wait_for()  # scatterpolar drew the rings
         assert radar.locator(".scatterlayer .trace").count() >= 2  # agreed and the baseline
+        # The agreed-levels table shows all six columns without scrolling inside its box.
+        table = page.locator(".report-table")
+        assert table.locator("thead th").count() == 6
+        box = table.locator("xpath=..")
+        assert box.evaluate("e => e.scrollWidth <= e.clientWidth"), viewport
         check_page(page)
         page.goto(community.get_absolute_url())
         bars = page.locator(f"[data-chart=change-figure-{community.pk}]")
