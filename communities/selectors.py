@@ -3,8 +3,11 @@ with its history (or, for evaluators, its counts)."""
 
 from __future__ import annotations
 
+import uuid
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 
@@ -51,24 +54,26 @@ def seats_by_sector(
     ]
 
 
-def at_the_table(community: Community) -> list[SectorSeat]:
-    """Active stakeholders and organisations by sector (two queries)."""
-    people = dict(
-        Stakeholder.objects.active()
-        .filter(community=community)
-        .values("sector")
-        .annotate(n=Count("pk"))
-        .order_by()
-        .values_list("sector", "n")
-    )
-    organisations = dict(
-        Organisation.objects.filter(community=community, is_active=True)
-        .values("sector")
-        .annotate(n=Count("pk"))
-        .order_by()
-        .values_list("sector", "n")
-    )
-    return seats_by_sector(people, organisations)
+def at_the_table(
+    community: Community,
+    *,
+    network: Iterable[NetworkRow] | None,
+    organisations: Iterable[OrganisationRow],
+) -> list[SectorSeat]:
+    """Active stakeholders and organisations by sector, counted from the page's rows; when the
+    network's rows are not read (evaluators see no person), its counts in one query."""
+    if network is None:
+        people: Mapping[str, int] = dict(
+            Stakeholder.objects.active()
+            .filter(community=community)
+            .values("sector")
+            .annotate(n=Count("pk"))
+            .order_by()
+            .values_list("sector", "n")
+        )
+    else:
+        people = Counter(row.sector for row in network if row.is_active)
+    return seats_by_sector(people, Counter(o.sector for o in organisations if o.is_active))
 
 
 @dataclass(frozen=True)
@@ -106,12 +111,93 @@ def network(community: Community) -> QuerySet[Stakeholder]:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class NetworkRow:
+    """One person of the network table: plain values, no model instance (a network has hundreds
+    of people, and building a Stakeholder and its Organisation for each was a visible cost)."""
+
+    code: uuid.UUID
+    name: str
+    email: str
+    organisation: str
+    sector: str
+    sector_label: str
+    role: str
+    is_active: bool
+    rounds_taken: int
+
+
+def network_rows(community: Community) -> list[NetworkRow]:
+    """`network` as the community page shows it (one query)."""
+    sectors = labels(Sector.choices)
+    values = network(community).values_list(  # type: ignore[misc]  # (the annotation)
+        "code", "name", "email", "organisation__name", "sector", "role", "is_active", "rounds_taken"
+    )
+    return [
+        NetworkRow(code, name, email, org or "", sector, sectors.get(sector, sector), *rest)
+        for code, name, email, org, sector, *rest in values
+    ]
+
+
 def organisations(community: Community) -> QuerySet[Organisation]:
     return (
         Organisation.objects.filter(community=community)
         .annotate(people=Count("stakeholders"))
         .order_by("-is_active", "name")
     )
+
+
+@dataclass(frozen=True, slots=True)
+class OrganisationRow:
+    code: uuid.UUID
+    name: str
+    sector: str
+    sector_label: str
+    is_active: bool
+    people: int
+
+
+def organisation_rows(community: Community) -> list[OrganisationRow]:
+    """`organisations` as the community page shows them (one query)."""
+    sectors = labels(Sector.choices)
+    values = organisations(community).values_list(  # type: ignore[misc]  # (the annotation)
+        "code", "name", "sector", "is_active", "people"
+    )
+    return [
+        OrganisationRow(code, name, sector, sectors.get(sector, sector), is_active, people)
+        for code, name, sector, is_active, people in values
+    ]
+
+
+def labels(choices: Iterable[tuple[str, object]]) -> dict[str, str]:
+    """A choices' labels in the active language, by value: one lookup per table rather than
+    get_FOO_display() per row (which builds the field's choices again every time)."""
+    return {value: str(label) for value, label in choices}
+
+
+@dataclass(slots=True)
+class RoundLine:
+    """One round in the community page's list."""
+
+    code: uuid.UUID
+    title: str
+    kind: str  # its label
+    status: str  # its label
+    deadline: date | None
+    round_url: str = ""  # set by the view (smm_site.rows.with_links)
+
+
+def community_rounds(community: Community) -> list[RoundLine]:
+    """The community's rounds, newest first (one query)."""
+    from assessments.models import Assessment
+
+    kinds, statuses = labels(Assessment.Kind.choices), labels(Assessment.Status.choices)
+    return [
+        RoundLine(code, title, kinds.get(kind, kind), statuses.get(status, status), deadline)
+        for code, title, kind, status, deadline in Assessment.objects.filter(community=community)
+        .order_by("-created_at")
+        .values_list("code", "title", "kind", "status", "deadline")
+    ]
 
 
 @dataclass(frozen=True)

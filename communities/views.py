@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
@@ -19,8 +18,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from assessments.models import AuditEvent, audit
 from smm_site.rows import row_url, with_links
 
-from . import accounts, selectors, services
-from .access import can_write, get_community_for, sees_people
+from . import accounts, selectors, services, tables
+from .access import can_write_found, get_community_for, sees_people
 from .account_forms import CommunityCreateForm, MembershipAddForm
 from .csv_io import MAX_UPLOAD_BYTES, CsvFileError, ImportPlan, ParsedRow, read_csv, write_csv
 from .forms import (
@@ -78,33 +77,31 @@ def community_detail(request: HttpRequest, slug: str) -> HttpResponse:
     community = get_community_for(request, slug)
     focal_issues = list(community.focal_issues.order_by("-started_on", "-created_at"))
     current = next((f for f in focal_issues if f.status == FocalIssue.Status.CURRENT), None)
-    seats = selectors.at_the_table(community)
     people = sees_people(request)
+    writes = can_write_found(request)  # found through visible_to: no need to ask again
+    # Evaluators see the network as counts: nobody's row is even fetched for them.
+    stakeholders = selectors.network_rows(community) if people else None
+    organisations = selectors.organisation_rows(community)
+    seats = selectors.at_the_table(community, network=stakeholders, organisations=organisations)
     context = {
         "community": community,
-        "can_write": can_write(request, community),
+        "can_write": writes,
         "sees_people": people,
         "current_focal_issue": current,
         "focal_history": [f for f in focal_issues if f is not current],
-        "rounds": community.assessments.order_by("-created_at").only(
-            "code", "title", "kind", "status", "deadline", "community_id", "created_at"
+        "rounds": with_links(
+            selectors.community_rounds(community), round=row_url("assessments:round")
         ),
         "seats": seats,
         "gaps": [seat for seat in seats if seat.is_gap],
-        # Evaluators see the network as counts: nobody's row is even fetched for them.
-        "stakeholders": _with_links(
-            selectors.network(community),
-            edit=row_url("communities:stakeholder_edit", slug=community.slug),
-            delete=row_url("communities:stakeholder_delete", slug=community.slug),
-            data=row_url("assessments:stakeholder_data_export"),
-        )
-        if people
-        else None,
+        "stakeholders": stakeholders,
+        "network_rows": tables.network_rows(community, stakeholders, can_write=writes)
+        if stakeholders
+        else "",
         "network": None if people else selectors.network_counts(seats),
-        "organisations": _with_links(
-            selectors.organisations(community),
-            edit=row_url("communities:organisation_edit", slug=community.slug),
-            delete=row_url("communities:organisation_delete", slug=community.slug),
+        "organisations": organisations,
+        "organisation_rows": tables.organisation_rows(
+            community, organisations, sees_people=people, can_write=writes
         ),
         # Who facilitates: staff accounts, shown to the community's facilitators and admins
         # (evaluators see no people); admins manage them.
@@ -239,16 +236,6 @@ def membership_remove(request: HttpRequest, slug: str, username: str) -> HttpRes
         % {"user": membership.user, "community": community},
     )
     return redirect(community.get_absolute_url() + "#facilitators")
-
-
-def _with_links(rows: Iterable[Any], **urls: str) -> list[Any]:
-    """A network table's rows with their links and their sector's label (one choices lookup
-    per table rather than get_sector_display() per row)."""
-    labels = dict(Sector.choices)
-    listed = with_links(rows, **urls)
-    for row in listed:
-        row.sector_label = labels.get(row.sector, row.sector)
-    return listed
 
 
 def _render_form(

@@ -654,25 +654,29 @@ class ChangeOverTime:
 
 
 def change_over_time(community: Community) -> ChangeOverTime:
-    """Every finalised round of a community, oldest first. Four queries."""
+    """Every finalised round of a community, oldest first. Two queries (the rubric's are kept
+    per process): the rounds, then their agreed levels with the baseline's priorities."""
     rounds = list(
         Assessment.objects.finalised()
         .filter(community=community)
-        .select_related("focal_issue")
+        .only("code", "title", "kind", "rubric_id", "finalised_at")
         .order_by("finalised_at")
     )
     if not rounds:
         return ChangeOverTime([], [], [], [], set(), None, None)
     dimensions = rubric_dimensions(rounds[-1].rubric_id)
-    levels_by_round = _levels_by_round([r.pk for r in rounds])
     baseline = _baseline_of(rounds)
     rounds = rounds[rounds.index(baseline) :]
-    levels = [[levels_by_round[r.pk].get(d.number) for d in dimensions] for r in rounds]
-    priority_numbers = set(
-        ConsensusScore.objects.filter(assessment=baseline, is_priority=True).values_list(
-            "dimension__number", flat=True
-        )
+    levels_by_round: dict[int, dict[int, int]] = defaultdict(dict)
+    priority_numbers: set[int] = set()
+    scores = ConsensusScore.objects.filter(assessment_id__in=[r.pk for r in rounds]).values_list(
+        "assessment_id", "dimension__number", "level", "is_priority"
     )
+    for assessment_id, number, level, is_priority in scores.order_by():
+        levels_by_round[assessment_id][number] = level
+        if is_priority and assessment_id == baseline.pk:
+            priority_numbers.add(number)
+    levels = [[levels_by_round[r.pk].get(d.number) for d in dimensions] for r in rounds]
     changes: list[int | None] = []
     for i in range(len(dimensions)):
         first, last = levels[0][i], levels[-1][i]
