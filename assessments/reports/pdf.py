@@ -73,10 +73,10 @@ def _html(template: str, context: dict[str, Any]) -> str:
     )
 
 
-def _write(html: str) -> bytes:
+def _write(html: str, finisher: Callable[[Any, Any], None] | None = None) -> bytes:
     document = _weasyprint().HTML(string=html, base_url=str(settings.BASE_DIR))
     return document.write_pdf(  # type: ignore[no-any-return]
-        stylesheets=[_stylesheet()], **PDF_OPTIONS
+        stylesheets=[_stylesheet()], finisher=finisher, **PDF_OPTIONS
     )
 
 
@@ -116,7 +116,7 @@ def render_pdf_in(
     for lang in ("cy", "en-gb"):
         with translation.override(lang):
             halves.append(_html(template, build()))
-    return _write(_side_by_side(*halves, stacked=stacked))
+    return _write(_side_by_side(*halves, stacked=stacked), finisher=_english_side_lang)
 
 
 def _parts(html: str) -> tuple[str, str, str, str]:
@@ -144,15 +144,34 @@ def _side_by_side(welsh: str, english: str, *, stacked: bool) -> str:
     layout = "bilingual stacked" if stacked else "bilingual"
     after = (
         f'<div class="bilingual stacked"><div class="side" lang="cy">{cy_after}</div>'
-        f'<div class="side" lang="en-GB">{en_after}</div></div>'
+        f'<{ENGLISH_SIDE} class="side" lang="en-GB">{en_after}</{ENGLISH_SIDE}></div>'
         if cy_after or en_after
         else ""
     )
     return (
         f'{head}<body class="{body_class} bilingual-doc">'
         f'<div class="{layout}"><div class="side" lang="cy">{cy_body}</div>'
-        f'<div class="side" lang="en-GB">{en_body}</div></div>{after}</body></html>'
+        f'<{ENGLISH_SIDE} class="side" lang="en-GB">{en_body}</{ENGLISH_SIDE}></div>'
+        f"{after}</body></html>"
     )
+
+
+# The English side of a bilingual PDF is an <article>, which WeasyPrint tags /Art, and no PDF
+# template has an <article> of its own: that is how _english_side_lang finds it in the tags.
+ENGLISH_SIDE = "article"
+
+
+def _english_side_lang(_document: Any, pdf: Any) -> None:
+    """WeasyPrint's finisher (write_pdf's public hook, given the pydyf PDF just before it is
+    written): the English side's structure elements say /Lang en-GB. WeasyPrint 70 writes
+    the document's /Lang (cy) but no element's own lang into the tags, and a screen reader
+    would read the English in a Welsh voice; a structure element's /Lang covers everything
+    under it. One /Art a page the side is on (WeasyPrint builds the tree page by page)."""
+    import pydyf
+
+    for item in pdf.objects:
+        if isinstance(item, dict) and item.get("Type") == "/StructElem" and item.get("S") == "/Art":
+            item["Lang"] = pydyf.String("en-GB")
 
 
 # The round report ------------------------------------------------------------------------------

@@ -23,11 +23,12 @@ def _text(content: bytes) -> str:
         return "\n".join(page.extract_text() or "" for page in document.pages)
 
 
-def _sides(content: bytes) -> int:
-    """How many of the bilingual layout's sides the structure tree has (one per page each).
+def _sides(content: bytes) -> list[tuple[str, str | None]]:
+    """The bilingual layout's sides in the structure tree, (tag, /Lang), one per page each:
+    the kids of every element that has an /Art among its kids.
 
-    WeasyPrint 70 writes the document's /Lang but not an element's own lang into the tags, so
-    the sides are told apart by their words (the tests below), not by a /Lang of their own."""
+    The Welsh side is a /Div in the document's language (cy); the English side an /Art that
+    says /Lang en-GB (pdf._english_side_lang: WeasyPrint 70 writes no element's own lang)."""
     document = pikepdf.open(io.BytesIO(content))
 
     def kids(node: pikepdf.Object) -> list[pikepdf.Object]:
@@ -35,10 +36,31 @@ def _sides(content: bytes) -> int:
         items = list(k) if isinstance(k, pikepdf.Array) else [k]
         return [item for item in items if isinstance(item, pikepdf.Dictionary) and "/S" in item]
 
-    (root,) = kids(document.Root.StructTreeRoot)  # the /Document
-    return sum(
-        1 for chunk in kids(root) if chunk.S == "/Div" for side in kids(chunk) if side.S == "/Div"
-    )
+    sides, pending = [], kids(document.Root.StructTreeRoot)
+    while pending:
+        node = pending.pop(0)
+        children = kids(node)
+        if any(child.S == "/Art" for child in children):
+            sides += [(str(c.S), str(c.Lang) if "/Lang" in c else None) for c in children]
+        else:
+            pending += children
+    return sides
+
+
+def _element_langs(content: bytes) -> list[str]:
+    """Every structure element's own /Lang."""
+    document = pikepdf.open(io.BytesIO(content))
+    langs, pending = [], [document.Root.StructTreeRoot.get("/K")]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, pikepdf.Array):
+            pending.extend(node)
+        elif isinstance(node, pikepdf.Dictionary):
+            if "/Lang" in node and "/S" in node:
+                langs.append(str(node.Lang))
+            if "/K" in node:
+                pending.append(node.K)
+    return langs
 
 
 def _flat(text: str) -> str:
@@ -95,7 +117,10 @@ def test_the_bilingual_blank_sheet_has_each_side_in_its_language(facilitator, we
     content = response.content
     kinds = assert_tagged(content, lang="cy")
     assert kinds["/TH"] >= 18  # both sides' tables keep their header cells
-    assert _sides(content) >= 2
+    sides = _sides(content)
+    assert ("/Div", None) in sides and ("/Art", "en-GB") in sides
+    assert set(sides) == {("/Div", None), ("/Art", "en-GB")}
+    assert set(_element_langs(content)) == {"en-GB"}  # the English side's, and nothing else
     text = _flat(_text(content))
     assert "GWELEDIGAETH" in text and "VISION" in text
     assert "Taflen sgorio" in text and "Score sheet" in text
@@ -111,6 +136,7 @@ def test_the_persons_own_sheet_in_welsh_and_bilingual(anonymous, welsh_community
     url = reverse("assessments:my_sheet_pdf", kwargs={"token": token})
     welsh = anonymous.get(url, {"lang": "cy"}).content
     assert_tagged(welsh, lang="cy")
+    assert _element_langs(welsh) == []  # all of it in the document's language
     assert "CYDWEITHIO" in _flat(_text(welsh))
     both = _flat(_text(anonymous.get(url, {"lang": "both"}).content))
     assert "CYLLID" in both and "FINANCE" in both
@@ -127,6 +153,7 @@ def test_the_round_report_in_welsh_and_bilingual(facilitator, community, baselin
     assert "Gweledigaeth" in _flat(_text(welsh.content))
     both = facilitator.get(url, {"lang": "both"}).content
     assert_tagged(both, lang="cy", figures=2)  # each side's radar chart with its alt text
+    assert set(_sides(both)) == {("/Div", None), ("/Art", "en-GB")}
     assert "Gweledigaeth" in _flat(_text(both)) and "Vision" in _flat(_text(both))
     # The English one is still the one stored before, untouched.
     english = facilitator.get(url)
@@ -222,9 +249,13 @@ def test_every_pdf_in_welsh_names_the_dimensions_in_welsh(
 def test_the_bilingual_handout_has_the_english_after_the_welsh(facilitator):
     """Stacked, not side by side: the landscape table is too wide to halve."""
     url = reverse("assessments:rubric_handout", kwargs={"fmt": "pdf"})
-    with pdfplumber.open(io.BytesIO(facilitator.get(url, {"lang": "both"}).content)) as document:
+    content = facilitator.get(url, {"lang": "both"}).content
+    with pdfplumber.open(io.BytesIO(content)) as document:
         pages = [page.extract_text() or "" for page in document.pages]
     assert "Y Model Aeddfedrwydd System" in pages[0] and "Collaboration" not in pages[0]
     english = next(i for i, page in enumerate(pages) if "The System Maturity Model" in page)
     assert english > 1
     assert all("Gweledigaeth" not in page for page in pages[english:])
+    # The English side's element, /Lang en-GB, on each of its pages and none of the Welsh ones.
+    sides = _sides(content)
+    assert sides == [("/Art", "en-GB")] * (len(pages) - english)
