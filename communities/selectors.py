@@ -18,6 +18,7 @@ from .models import (
     SECTOR_GROUP,
     Community,
     FocalIssue,
+    Nation,
     Organisation,
     Sector,
     SectorGroup,
@@ -242,10 +243,11 @@ def community_lines(page: Iterable[Community]) -> list[CommunityLine]:
             pk__in=[c.latest_round for c in communities if c.latest_round]  # type: ignore[attr-defined]
         ).values("pk", "code", "title", "status")
     }
+    nations, statuses = labels(Nation.choices), labels(Assessment.Status.choices)
     lines = []
     for community in communities:
         latest = rounds.get(community.latest_round)  # type: ignore[attr-defined]
-        place = community.get_nation_display()
+        place = nations.get(community.nation, community.nation)
         if community.local_authority:
             place = f"{place} · {community.local_authority}"
         lines.append(
@@ -256,7 +258,7 @@ def community_lines(page: Iterable[Community]) -> list[CommunityLine]:
                 focal_issue=issues.get(community.pk, ""),
                 rounds=community.round_count,  # type: ignore[attr-defined]
                 latest_title=latest["title"] if latest else "",
-                latest_status=str(Assessment.Status(latest["status"]).label) if latest else "",
+                latest_status=statuses.get(latest["status"], "") if latest else "",
                 latest_code=str(latest["code"]) if latest else "",
             )
         )

@@ -1,9 +1,11 @@
-"""The community page's two long tables, its network and its organisations, as HTML built in
-Python: a network has hundreds of rows, and the template engine's cost per row (a tag, a filter
-or a variable lookup for every cell) was most of the page's time. Each label is translated once
-per table, each link reversed once per table (smm_site/rows.py), and each row is one f-string
-whose every value goes through html.escape (what Django's escape filter does). The markup is
-what the template's loop made, cell for cell (templates/communities/_detail_body.html)."""
+"""The long tables of the community pages (the dashboard's communities, a community's network
+and organisations) as HTML built in Python: an evaluator's dashboard has fifty lines a page and a
+network hundreds of people, and the template engine's cost per row (a tag, a filter or a
+variable lookup for every cell) was most of the page's time. Each label is translated once per
+table, each link reversed once per table (smm_site/rows.py), and each row is one f-string whose
+every value goes through html.escape (what Django's escape filter does). The markup is what the
+templates' loops made, cell for cell (templates/communities/_dashboard_list.html and
+_detail_body.html)."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from django.utils.translation import gettext as _
 from smm_site.rows import row_url
 
 from .models import Community
-from .selectors import NetworkRow, OrganisationRow
+from .selectors import CommunityLine, NetworkRow, OrganisationRow
 
 _DASH = "—"
 _INACTIVE_ROW = ' class="row-inactive"'
@@ -129,5 +131,42 @@ def organisation_rows(
             f"{'' if organisation.is_active else inactive}</td>"
             f'<td data-label="{sector}">{escape(organisation.sector_label)}</td>'
             f"{count}{actions}</tr>\n"
+        )
+    return mark_safe("".join(rows))  # noqa: S308 - every value above is escaped
+
+
+def dashboard_rows(lines: Iterable[CommunityLine]) -> SafeString:
+    """The dashboard table's body rows: a community with its place, its focal issue and its
+    latest round (linked, with its status) and how many rounds it has had."""
+    focal_issue, latest_round, rounds = (
+        escape(_(label)) for label in ("Focal issue", "Latest round", "Rounds")
+    )
+    none_chosen = f"<em>{escape(_('none chosen yet'))}</em>"
+    no_rounds = f'<span class="text-body-secondary">{escape(_("No rounds yet."))}</span>'
+    community_a, _code, community_b = (
+        escape(part)
+        for part in row_url("communities:detail", row_kwarg="slug").partition(_PLACEHOLDER)
+    )
+    round_a, _code, round_b = (
+        escape(part) for part in row_url("assessments:round").partition(_PLACEHOLDER)
+    )
+    rows = []
+    for line in lines:
+        latest = (
+            f'<a href="{round_a}{escape(line.latest_code)}{round_b}">'
+            f"{escape(line.latest_title)}</a> "
+            '<span class="badge text-bg-light border text-wrap text-start">'
+            f"{escape(line.latest_status)}</span>"
+            if line.latest_code
+            else no_rounds
+        )
+        rows.append(
+            '<tr><td class="cell-title"><a class="fw-semibold" '
+            f'href="{community_a}{escape(line.slug)}{community_b}">{escape(line.name)}</a><br>'
+            f'<span class="small text-body-secondary">{escape(line.place)}</span></td>'
+            f'<td data-label="{focal_issue}">'
+            f"{escape(line.focal_issue) if line.focal_issue else none_chosen}</td>"
+            f'<td data-label="{latest_round}">{latest}</td>'
+            f'<td data-label="{rounds}" class="text-md-end">{line.rounds}</td></tr>\n'
         )
     return mark_safe("".join(rows))  # noqa: S308 - every value above is escaped

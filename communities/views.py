@@ -52,12 +52,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         communities = communities.filter(name__icontains=query)
     paginator = Paginator(selectors.dashboard_communities(communities), DASHBOARD_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
+    lines = selectors.community_lines(page)
     return render(
         request,
         "communities/dashboard.html",
         {
             "page": page,
-            "lines": selectors.community_lines(page),
+            "lines": lines,
+            "rows": tables.dashboard_rows(lines),
             "query": query,
             "searchable": bool(query) or paginator.count > DASHBOARD_PAGE_SIZE,
             "archived": archived,
