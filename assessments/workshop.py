@@ -8,36 +8,44 @@ function here can hand a named score to a template. Writes are typed keyword-onl
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from html import escape
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
-from django.utils.html import format_html_join
+from django.db.models import Prefetch, Q
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from communities.models import SectorGroup
 
-from .aggregation import Spread, bar_percentages, suppress_small_groups
+from . import workshop_html
+from .aggregation import LEVELS, Spread, bar_percentages, suppress_small_groups
 from .aggregation import median as median_of
 from .aggregation import shift as shift_of
+from .aggregation import spread as spread_of
 from .models import (
     LEVEL_LABELS,
     Assessment,
     AuditEvent,
     ConsensusScore,
     Dimension,
+    IndividualScore,
+    LevelDescriptor,
     Participant,
     PriorityAction,
     audit,
 )
+from .rubric_texts import dimension_name
 from .selectors import (
+    ScoreRow,
     anonymous_reasons,
     levels_by_sector_group,
-    round_spreads,
     submitted_scores,
 )
+from .sheet import local_cache
 from .tasks import prerender_round_report
 
 if TYPE_CHECKING:
@@ -99,7 +107,13 @@ class DimensionRow:
     def reasons_html(self) -> SafeString:
         """The reasons as list items (their line breaks kept by CSS): a round of forty people
         has 360 of them, too many for a template loop to be cheap."""
-        return format_html_join("", "<li>{}</li>", ((reason,) for reason in self.reasons))
+        return mark_safe("".join(f"<li>{escape(reason)}</li>" for reason in self.reasons))  # noqa: S308
+
+    @property
+    def spread_html(self) -> SafeString:
+        """The spread as a bar chart and the same numbers as a table, named in the page's
+        language (assessments/workshop_html.py)."""
+        return workshop_html.spread_html(self, dimension_name(self.dimension))
 
     @property
     def bars_svg(self) -> SafeString:
@@ -131,10 +145,12 @@ def level_label(level: int) -> str:
     return f"{level} – {label}" if label else str(level)
 
 
-def _bars(spread: Spread) -> list[Bar]:
+def _bars(spread: Spread, labels: dict[int, str] | None = None) -> list[Bar]:
+    """`labels`: level_label() of each level, when the caller has them already."""
     percents = bar_percentages(spread.counts)
+    labels = labels or {level: level_label(level) for level in spread.counts}
     return [
-        Bar(level=level, label=level_label(level), count=count, percent=percents[level])
+        Bar(level=level, label=labels[level], count=count, percent=percents[level])
         for level, count in spread.counts.items()
     ]
 
@@ -163,8 +179,26 @@ def submitted_count(assessment: Assessment) -> int:
     return Participant.objects.filter(assessment=assessment).submitted().count()
 
 
+def rubric_dimensions(rubric_id: int, *, levels: bool = False) -> list[Dimension]:
+    """A rubric's dimensions in order (with their levels prefetched when `levels`), kept in
+    this process like the sheet's rendering of the rubric (assessments/sheet.py says why that
+    is safe: a rubric's dimensions and levels never change once loaded). Every workshop page
+    and poll reads them; from the process's memory they cost a tenth of a query."""
+    key = f"workshop-dimensions:{rubric_id}:{int(levels)}"
+    dimensions: list[Dimension] | None = local_cache.get(key)
+    if dimensions is None:
+        found = Dimension.objects.filter(rubric_id=rubric_id).order_by("number")
+        if levels:
+            found = found.prefetch_related(
+                Prefetch("levels", queryset=LevelDescriptor.objects.order_by("level"))
+            )
+        dimensions = list(found)
+        local_cache.set(key, dimensions)
+    return dimensions
+
+
 def dimensions_of(assessment: Assessment) -> list[Dimension]:
-    return list(assessment.rubric.dimensions.prefetch_related("levels").order_by("number"))
+    return rubric_dimensions(assessment.rubric_id, levels=True)
 
 
 def consensus_by_number(assessment: Assessment | None) -> dict[int, ConsensusScore]:
@@ -174,23 +208,77 @@ def consensus_by_number(assessment: Assessment | None) -> dict[int, ConsensusSco
     return {score.dimension.number: score for score in scores}
 
 
+def _spreads(scores: list[ScoreRow], numbers: Iterable[int]) -> dict[int, Spread]:
+    """Per dimension number, the spread of the submitted scores (selectors.round_spreads
+    without reading the rubric's dimension numbers again)."""
+    levels: dict[int, list[int]] = {n: [] for n in numbers}
+    not_sure = dict.fromkeys(levels, 0)
+    for number, level, is_not_sure, _reason, _sector in scores:
+        if number not in levels:
+            continue
+        if level is not None:
+            levels[number].append(level)
+        elif is_not_sure:
+            not_sure[number] += 1
+    return {n: spread_of(found, not_sure[n]) for n, found in levels.items()}
+
+
+def _agreed(
+    assessment: Assessment,
+    dimensions: list[Dimension],
+    *,
+    previous_of: Dimension | None = None,
+    with_author: bool = False,
+) -> tuple[dict[int, ConsensusScore], ConsensusScore | None]:
+    """This round's agreed scores by dimension number, each with its dimension (from
+    `dimensions`, so no join), and with `previous_of` the previous round's agreed score of the
+    dimension with that number, in the same query. Dimensions are matched by number across
+    rounds, as the report's change over time does across rubric versions."""
+    condition = Q(assessment_id=assessment.pk)
+    previous_dimension = None
+    previous = assessment.previous if previous_of is not None else None
+    if previous_of is not None and previous is not None:
+        previous_dimension = next(
+            (d for d in rubric_dimensions(previous.rubric_id) if d.number == previous_of.number),
+            None,
+        )
+        if previous_dimension is not None:
+            condition |= Q(assessment_id=previous.pk, dimension_id=previous_dimension.pk)
+    by_id = {d.pk: d for d in dimensions}
+    agreed: dict[int, ConsensusScore] = {}
+    last_time = None
+    found = ConsensusScore.objects.filter(condition)
+    if with_author:
+        found = found.select_related("updated_by")
+    for score in found:
+        if score.assessment_id != assessment.pk:
+            last_time = score
+        elif score.dimension_id in by_id:
+            score.dimension = by_id[score.dimension_id]
+            agreed[score.dimension.number] = score
+    return agreed, last_time
+
+
 def analysis_rows(assessment: Assessment, *, sort: str = "number") -> list[DimensionRow]:
-    """One row per dimension with everything the analysis page shows; constant queries."""
+    """One row per dimension with everything the analysis page shows; two queries (the
+    submitted scores, the agreed scores)."""
     scores = submitted_scores(assessment)
-    spreads = round_spreads(assessment, scores)
+    dimensions = rubric_dimensions(assessment.rubric_id)
+    spreads = _spreads(scores, (d.number for d in dimensions))
     reasons = anonymous_reasons(assessment, scores)
     grouped = levels_by_sector_group(assessment, scores)
-    agreed = consensus_by_number(assessment)
+    agreed, _none = _agreed(assessment, dimensions)
+    labels = {level: level_label(level) for level in LEVELS}
     rows = [
         DimensionRow(
             dimension=dimension,
             spread=spreads[dimension.number],
-            bars=_bars(spreads[dimension.number]),
+            bars=_bars(spreads[dimension.number], labels),
             reasons=reasons.get(dimension.number, []),
             groups=_groups(grouped.get(dimension.number)),
             consensus=agreed.get(dimension.number),
         )
-        for dimension in dimensions_of(assessment)
+        for dimension in dimensions
     ]
     if sort == "disagreement":
         # Most disagreement first, then the widest range; ties keep the model's order.
@@ -198,34 +286,49 @@ def analysis_rows(assessment: Assessment, *, sort: str = "number") -> list[Dimen
     return rows
 
 
-def presenter_row(assessment: Assessment, number: int) -> DimensionRow:
+@dataclass(frozen=True)
+class PresenterData:
+    row: DimensionRow
+    dimensions: list[Dimension]  # every dimension of the round's rubric, in order
+    agreed: dict[int, int]  # this round's agreed levels by dimension number
+
+
+def presenter_data(assessment: Assessment, number: int) -> PresenterData:
     """The one dimension the room is looking at, with its anonymous reasons and last round's
-    agreed score beside it."""
-    dimension = (
-        assessment.rubric.dimensions.prefetch_related("levels").filter(number=number).first()
-    )
+    agreed score beside it, and which dimensions are agreed. Two queries (the dimension's
+    submitted scores; the round's agreed scores with last round's of this dimension)."""
+    dimensions = rubric_dimensions(assessment.rubric_id, levels=True)
+    dimension = next((d for d in dimensions if d.number == number), None)
     if dimension is None:
         raise Dimension.DoesNotExist
-    scores = submitted_scores(assessment)
-    spread = round_spreads(assessment, scores)[number]
-    consensus = (
-        ConsensusScore.objects.filter(assessment=assessment, dimension=dimension)
-        .select_related("updated_by")
-        .first()
-    )
-    previous = None
-    if assessment.previous_id:
-        previous = ConsensusScore.objects.filter(
-            assessment_id=assessment.previous_id, dimension__number=number
-        ).first()
-    return DimensionRow(
+    scores: list[ScoreRow] = [
+        (number, level, not_sure, reason, "")
+        for level, not_sure, reason in IndividualScore.objects.filter(
+            participant__assessment=assessment,
+            participant__submitted_at__isnull=False,
+            dimension_id=dimension.pk,
+        ).values_list("level", "not_sure", "reason")
+    ]
+    spread = _spreads(scores, [number])[number]
+    agreed, previous = _agreed(assessment, dimensions, previous_of=dimension, with_author=True)
+    row = DimensionRow(
         dimension=dimension,
         spread=spread,
         bars=_bars(spread),
         reasons=anonymous_reasons(assessment, scores).get(number, []),
-        consensus=consensus,
+        consensus=agreed.get(number),
         previous=previous,
     )
+    return PresenterData(
+        row=row,
+        dimensions=dimensions,
+        agreed={n: score.level for n, score in agreed.items()},
+    )
+
+
+def presenter_row(assessment: Assessment, number: int) -> DimensionRow:
+    """The one dimension the room is looking at (presenter_data's row)."""
+    return presenter_data(assessment, number).row
 
 
 def agreed_numbers(assessment: Assessment) -> set[int]:

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from communities.access import get_assessment_for
 
 from .. import workshop as services
+from .. import workshop_html
 from ..aggregation import MIN_GROUP_SIZE
 from ..followthrough import since_last_time
 from ..forms.workshop import (
@@ -43,6 +44,7 @@ from ..links import (
 )
 from ..models import Assessment, ConsensusScore, Dimension, PriorityAction, hash_token
 from ..qr import qr_svg
+from ..rubric_texts import dimension_name
 from ..votes import phone_vote_context, presenter_vote_context, round_convergence
 
 TEMPLATE_DIR = "assessments/workshop"
@@ -76,10 +78,14 @@ def analysis(request: HttpRequest, code: UUID) -> HttpResponse:
     sort = "disagreement" if request.GET.get("sort") == "disagreement" else "number"
     rows = services.analysis_rows(assessment, sort=sort)
     submitted = services.submitted_count(assessment)
+    convergence = round_convergence(assessment, rows, submitted=submitted)
+    names = {row.dimension.number: dimension_name(row.dimension) for row in rows}
     context = {
         "assessment": assessment,
         "rows": rows,
-        "convergence": round_convergence(assessment, rows, submitted=submitted),
+        "agenda_rows": workshop_html.agenda_rows(rows, names),
+        "cards": workshop_html.analysis_cards(rows, convergence, names, min_group=MIN_GROUP_SIZE),
+        "convergence": convergence,
         # The previous round's priorities and how far they got (assessments/followthrough.py).
         "since": since_last_time(
             assessment,
@@ -104,12 +110,12 @@ def _presenter_context(
     conflict: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     try:
-        row = services.presenter_row(assessment, number)
+        data = services.presenter_data(assessment, number)
     except Dimension.DoesNotExist:
         raise Http404 from None
-    agreed = services.agreed_numbers(assessment)
+    row = data.row
     # (number, name, agreed?) for the jump list, which marks the agreed ones.
-    choices = [(n, name, n in agreed) for n, name in _dimension_choices(assessment)]
+    choices = [(d.number, dimension_name(d), d.number in data.agreed) for d in data.dimensions]
     numbers = [n for n, _name, _agreed in choices]
     index = numbers.index(number)
     editable = assessment.status == Assessment.Status.WORKSHOP
@@ -127,16 +133,25 @@ def _presenter_context(
     return {
         "assessment": assessment,
         "row": row,
+        "name": choices[index][1],
+        "jump_list": workshop_html.jump_buttons(
+            choices,
+            number,
+            editable=editable,
+            presenter_url=reverse(
+                "assessments:presenter", kwargs={"code": assessment.code, "number": 0}
+            ),
+        ),
         "number": number,
         "choices": choices,
-        "agreed_count": len(agreed),
+        "agreed_count": len(data.agreed),
         "previous_number": numbers[index - 1] if index > 0 else None,
         "next_number": numbers[index + 1] if index + 1 < len(numbers) else None,
         "is_current": assessment.current_dimension == number,
         "editable": editable,
         "form": form,
         "conflict": conflict,
-        "since": since_last_time(assessment),
+        "since": since_last_time(assessment, levels_now=data.agreed),
         "submitted": submitted,
         "min_group": MIN_GROUP_SIZE,
         **presenter_vote_context(assessment, row, submitted=submitted),
