@@ -336,3 +336,18 @@ def test_room_polling_is_not_rate_limited_but_guessing_is(
     assert [anonymous.get(path).status_code for _ in range(6)] == [200] * 6
     guesses = [client.get(reverse("assessments:room", args=[f"guess-{n}" * 8])) for n in range(3)]
     assert [r.status_code for r in guesses] == [404, 429, 429]
+
+
+def test_analysis_and_presenter_name_the_dimensions_in_the_pages_language(
+    facilitator, workshop_round
+):
+    from django.conf import settings
+
+    facilitator.cookies[settings.LANGUAGE_COOKIE_NAME] = "cy"
+    analysis = facilitator.get(url("analysis", workshop_round)).content.decode()
+    assert (
+        "1. Gweledigaeth</a>" in analysis and 'id="dimension-1-heading">1. Gweledigaeth' in analysis
+    )
+    assert "Vision" not in analysis
+    presenter = facilitator.get(url("presenter", workshop_round, number=1)).content.decode()
+    assert ": Gweledigaeth</h1>" in presenter and "Vision" not in presenter
