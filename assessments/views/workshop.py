@@ -55,6 +55,11 @@ def _round(request: HttpRequest, code: UUID) -> Assessment:
     return get_assessment_for(request, code, write=True)
 
 
+# What the analysis and presenter pages read of a round besides itself: not its rubric, whose
+# dimensions come by id from the process (services.rubric_dimensions), so one join less to plan.
+PAGE_RELATED = ("community", "focal_issue", "previous")
+
+
 def _refused(request: HttpRequest, assessment: Assessment, error: services.WorkshopError) -> Any:
     return render(
         request,
@@ -74,7 +79,7 @@ def _dimension_choices(assessment: Assessment) -> list[tuple[int, str]]:
 @login_required
 @require_safe
 def analysis(request: HttpRequest, code: UUID) -> HttpResponse:
-    assessment = _round(request, code)
+    assessment = get_assessment_for(request, code, write=True, related=PAGE_RELATED)
     sort = "disagreement" if request.GET.get("sort") == "disagreement" else "number"
     rows = services.analysis_rows(assessment, sort=sort)
     submitted = services.submitted_count(assessment)
@@ -168,7 +173,7 @@ def _presenter_page(
 @login_required
 @require_safe
 def presenter(request: HttpRequest, code: UUID, number: int | None = None) -> HttpResponse:
-    assessment = _round(request, code)
+    assessment = get_assessment_for(request, code, write=True, related=PAGE_RELATED)
     if number is None:
         return redirect(
             "assessments:presenter", code=assessment.code, number=assessment.current_dimension
