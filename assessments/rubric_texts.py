@@ -82,11 +82,8 @@ class RubricTranslation(models.Model):
                 actor=by,
                 detail={"translation": self.pk, "language": self.language, "kind": self.kind},
             )
-        # Sheets rendered in this process show the draft label until their entries expire
-        # (sheet.TIMEOUT); start this process afresh at once.
-        from .sheet import local_cache
-
-        local_cache.clear()
+        # Nothing to clear: what is kept of the texts is keyed by translation_state, read anew on
+        # every request.
 
 
 class DimensionText(models.Model):

@@ -40,7 +40,7 @@ from ..models import (
     RoomVote,
     Rubric,
 )
-from ..rubric_texts import rubric_texts, text_language
+from ..rubric_texts import rubric_texts, text_language, translation_state
 from ..sheet import local_cache
 from ..sheet import rubric_dimensions as sheet_dimensions
 
@@ -69,7 +69,10 @@ def rubric_dimensions(rubric: Rubric | int) -> list[DimensionInfo]:
     per process like the sheet's rubric part (assessments/sheet.py says why that is safe)."""
     rubric_id = rubric if isinstance(rubric, int) else rubric.pk
     language = text_language(get_language())
-    key = f"report-dimensions:{rubric_id}:{language}"
+    # Keyed by the translation's approval read now (no query for English), so the draft label
+    # goes on the next request wherever the approval was made.
+    state = translation_state(rubric_id, language=language)
+    key = f"report-dimensions:{rubric_id}:{language}:{state}"
     if (kept := local_cache.get(key)) is not None:
         return kept
     by_number: dict[int, DimensionInfo] = {}

@@ -259,3 +259,18 @@ def test_the_bilingual_handout_has_the_english_after_the_welsh(facilitator):
     # The English side's element, /Lang en-GB, on each of its pages and none of the Welsh ones.
     sides = _sides(content)
     assert sides == [("/Art", "en-GB")] * (len(pages) - english)
+
+
+def test_an_approval_written_from_anywhere_shows_in_the_next_pdf(facilitator, admin_user_):
+    """The rubric texts a process keeps for reports are keyed by the approval read anew, so an
+    approval set with update() (another process's admin, a shell) drops the draft label."""
+    from django.utils import timezone
+
+    from assessments.rubric_texts import RubricTranslation
+
+    url = reverse("assessments:rubric_handout", kwargs={"fmt": "pdf"})
+    assert "Cyfieithiad drafft" in _flat(_text(facilitator.get(url, {"lang": "cy"}).content))
+    RubricTranslation.objects.filter(language="cy", kind="official").update(
+        approved_at=timezone.now(), approved_by=admin_user_
+    )
+    assert "Cyfieithiad drafft" not in _flat(_text(facilitator.get(url, {"lang": "cy"}).content))
