@@ -70,7 +70,9 @@ def _refused(request: HttpRequest, assessment: Assessment, error: services.Works
 
 
 def _dimension_choices(assessment: Assessment) -> list[tuple[int, str]]:
-    return list(assessment.rubric.dimensions.order_by("number").values_list("number", "name"))
+    """(number, name in the page's language) of the round's dimensions."""
+    dimensions = assessment.rubric.dimensions.order_by("number").only("pk", "number", "name")
+    return [(d.number, dimension_name(d)) for d in dimensions]
 
 
 # --- analysis --------------------------------------------------------------------------------
@@ -449,7 +451,9 @@ def _priorities_page(
     from .actions import target_form_for
 
     scores = _priority_scores(assessment)
-    choices = [(s.dimension.number, f"{s.dimension.number}. {s.dimension.name}") for s in scores]
+    choices = [
+        (s.dimension.number, f"{s.dimension.number}. {dimension_name(s.dimension)}") for s in scores
+    ]
     if form is None:
         form = PrioritiesForm(
             choices=choices,
