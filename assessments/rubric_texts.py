@@ -228,6 +228,31 @@ def dimension_names(language: str | None) -> dict[int, str]:
     return names
 
 
+def level_texts(language: str | None) -> dict[int, str]:
+    """Every level description's official wording in `language`, by descriptor id; empty for
+    English (the descriptors' own text, no query). Kept per process like dimension_names."""
+    lang = text_language(language)
+    if lang == Language.ENGLISH:
+        return {}
+    from .sheet import local_cache
+
+    key = f"level-texts:{lang}"
+    texts: dict[int, str] | None = local_cache.get(key)
+    if texts is None:
+        texts = dict(
+            LevelText.objects.filter(
+                translation__language=lang, translation__kind=RubricTranslation.Kind.OFFICIAL
+            ).values_list("descriptor_id", "text")
+        )
+        local_cache.set(key, texts)
+    return texts
+
+
+def level_text(descriptor: LevelDescriptor) -> str:
+    """A level's official wording in the active language: its translation, else the English."""
+    return level_texts(get_language()).get(descriptor.pk, descriptor.text)
+
+
 def dimension_name(dimension: Dimension) -> str:
     """A dimension's name in the active language: its translation, else the English."""
     return dimension_names(get_language()).get(dimension.pk, dimension.name)

@@ -351,3 +351,15 @@ def test_analysis_and_presenter_name_the_dimensions_in_the_pages_language(
     assert "Vision" not in analysis
     presenter = facilitator.get(url("presenter", workshop_round, number=1)).content.decode()
     assert ": Gweledigaeth</h1>" in presenter and "Vision" not in presenter
+
+
+def test_the_presenter_shows_the_levels_in_the_pages_language(facilitator, workshop_round):
+    from django.conf import settings
+
+    welsh_2_1 = "Cyfyngedig yw&#x27;r cydweithio ar draws ffiniau."
+    english_2_1 = "Collaboration across boundaries is limited."
+    presenter = facilitator.get(url("presenter", workshop_round, number=2)).content.decode()
+    assert english_2_1 in presenter and welsh_2_1 not in presenter
+    facilitator.cookies[settings.LANGUAGE_COOKIE_NAME] = "cy"
+    presenter = facilitator.get(url("presenter", workshop_round, number=2)).content.decode()
+    assert welsh_2_1 in presenter and english_2_1 not in presenter
