@@ -11,6 +11,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import pytest
@@ -29,6 +30,35 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_request_at_a_time_on_sqlite() -> Iterator[None]:
+    """On SQLite the test database is in memory, and Django gives the live server's request
+    threads the test's one connection: two requests at once (the sheet's autosaves while
+    someone tabs through it) then share it, and SQLite refuses the second BEGIN ("cannot start
+    a transaction within a transaction", a 500 seen in CI). There the server takes one request
+    at a time; on PostgreSQL each thread has its own connection and it stays threaded."""
+    from django.conf import settings
+    from django.core.servers.basehttp import WSGIServer
+    from django.test.testcases import LiveServerThread
+
+    if "sqlite" not in settings.DATABASES["default"]["ENGINE"]:
+        yield
+        return
+
+    class OneAtATime(WSGIServer):
+        # Requests run in the server's own thread, which LiveServerThread has given the
+        # test's connection already; Django closes each HTTP connection after its response.
+        def __init__(self, *args: Any, connections_override: Any = None, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+
+    threaded = LiveServerThread.server_class
+    LiveServerThread.server_class = OneAtATime
+    yield
+    LiveServerThread.server_class = threaded
+
+
 ROOT = Path(__file__).resolve().parents[2]
 AXE = (ROOT / "static" / "vendor" / "axe" / "axe.min.js").read_text(encoding="utf-8")
 # The journey's screenshots illustrate the guides; a test run refreshes them only when asked
