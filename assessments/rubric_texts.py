@@ -204,9 +204,11 @@ def rubric_texts(rubric_id: int, *, language: str | None, easy_read: bool = Fals
     return texts
 
 
-def dimension_names(language: str | None) -> dict[int, str]:
-    """Every dimension's name in `language`, by dimension id, from the official translations;
-    empty for English, whose names are the dimensions' own (and then no query).
+def _official_texts(
+    language: str | None, model: type[DimensionText] | type[LevelText], key: str, value: str
+) -> dict[int, str]:
+    """One field of a model's official translations in `language`, by `key`; empty for English,
+    whose texts are the rubric's own (and then no query).
 
     Kept per process with the sheet's rubric part (assessments/sheet.py says why that is safe):
     names are read on nearly every signed-in page, and one query each time would be most of
@@ -216,36 +218,27 @@ def dimension_names(language: str | None) -> dict[int, str]:
         return {}
     from .sheet import local_cache
 
-    key = f"dimension-names:{lang}"
-    names: dict[int, str] | None = local_cache.get(key)
-    if names is None:
-        names = dict(
-            DimensionText.objects.filter(
+    cache_key = f"official-texts:{model.__name__}:{lang}"
+    texts: dict[int, str] | None = local_cache.get(cache_key)
+    if texts is None:
+        texts = dict(
+            model.objects.filter(
                 translation__language=lang, translation__kind=RubricTranslation.Kind.OFFICIAL
-            ).values_list("dimension_id", "name")
+            ).values_list(key, value)
         )
-        local_cache.set(key, names)
-    return names
+        local_cache.set(cache_key, texts)
+    return texts
+
+
+def dimension_names(language: str | None) -> dict[int, str]:
+    """Every dimension's name in `language`, by dimension id (empty for English)."""
+    return _official_texts(language, DimensionText, "dimension_id", "name")
 
 
 def level_texts(language: str | None) -> dict[int, str]:
-    """Every level description's official wording in `language`, by descriptor id; empty for
-    English (the descriptors' own text, no query). Kept per process like dimension_names."""
-    lang = text_language(language)
-    if lang == Language.ENGLISH:
-        return {}
-    from .sheet import local_cache
-
-    key = f"level-texts:{lang}"
-    texts: dict[int, str] | None = local_cache.get(key)
-    if texts is None:
-        texts = dict(
-            LevelText.objects.filter(
-                translation__language=lang, translation__kind=RubricTranslation.Kind.OFFICIAL
-            ).values_list("descriptor_id", "text")
-        )
-        local_cache.set(key, texts)
-    return texts
+    """Every level description's official wording in `language`, by descriptor id (empty for
+    English)."""
+    return _official_texts(language, LevelText, "descriptor_id", "text")
 
 
 def level_text(descriptor: LevelDescriptor) -> str:

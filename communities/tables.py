@@ -39,6 +39,19 @@ def _urls(community: Community, **names: str) -> dict[str, tuple[str, str]]:
 _PLACEHOLDER = str(uuid.UUID(int=0))
 
 
+def _edit_remove(
+    urls: dict[str, tuple[str, str]], code: uuid.UUID, name: str, edit: str, remove: str
+) -> str:
+    """A row's edit and remove links (`name` escaped already), as both tables have them."""
+    (edit_a, edit_b), (delete_a, delete_b) = urls["edit"], urls["delete"]
+    return (
+        f'<a class="btn btn-link btn-sm" href="{edit_a}{code}{edit_b}">{edit}'
+        f'<span class="visually-hidden"> {name}</span></a> '
+        f'<a class="btn btn-link btn-sm text-danger" href="{delete_a}{code}{delete_b}">'
+        f'{remove}<span class="visually-hidden"> {name}</span></a>'
+    )
+
+
 def network_rows(
     community: Community, people: Iterable[NetworkRow], *, can_write: bool
 ) -> SafeString:
@@ -55,11 +68,7 @@ def network_rows(
         delete="communities:stakeholder_delete",
         data="assessments:stakeholder_data_export",
     )
-    (edit_a, edit_b), (delete_a, delete_b), (data_a, data_b) = (
-        urls["edit"],
-        urls["delete"],
-        urls["data"],
-    )
+    data_a, data_b = urls["data"]
     rows = []
     for person in people:
         name, code = escape(person.name), person.code
@@ -70,10 +79,7 @@ def network_rows(
         )
         actions = (
             '<td class="text-nowrap text-md-end cell-actions">'
-            f'<a class="btn btn-link btn-sm" href="{edit_a}{code}{edit_b}">{edit}'
-            f'<span class="visually-hidden"> {name}</span></a> '
-            f'<a class="btn btn-link btn-sm text-danger" href="{delete_a}{code}{delete_b}">'
-            f'{remove}<span class="visually-hidden"> {name}</span></a> '
+            f"{_edit_remove(urls, code, name, edit, remove)} "
             f'<a class="btn btn-link btn-sm" href="{data_a}{code}{data_b}">{their_data}'
             f'<span class="visually-hidden"> – {name}</span></a></td>'
             if can_write
@@ -107,7 +113,6 @@ def organisation_rows(
     urls = _urls(
         community, edit="communities:organisation_edit", delete="communities:organisation_delete"
     )
-    (edit_a, edit_b), (delete_a, delete_b) = urls["edit"], urls["delete"]
     rows = []
     for organisation in organisations:
         name, code = escape(organisation.name), organisation.code
@@ -118,10 +123,7 @@ def organisation_rows(
         )
         actions = (
             '<td class="text-nowrap text-md-end cell-actions">'
-            f'<a class="btn btn-link btn-sm" href="{edit_a}{code}{edit_b}">{edit}'
-            f'<span class="visually-hidden"> {name}</span></a> '
-            f'<a class="btn btn-link btn-sm text-danger" href="{delete_a}{code}{delete_b}">'
-            f'{remove}<span class="visually-hidden"> {name}</span></a></td>'
+            f"{_edit_remove(urls, code, name, edit, remove)}</td>"
             if can_write
             else ""
         )
